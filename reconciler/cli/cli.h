@@ -1,0 +1,36 @@
+/* cli/cli.h - the commands.  Each cmd_* parses its own options (argv[0] is
+ * the command name), accepts --help, prints its own output and returns the
+ * process exit code.  Only this layer and the watch loop print.
+ *
+ * Exit codes shared by all commands are below; a command documents any of
+ * its own (plan's --detailed-exitcode) in the README.
+ */
+#ifndef BERTH_CLI_H
+#define BERTH_CLI_H
+
+#include <stdio.h>
+
+enum cli_exit {
+        CLI_EXIT_OK = 0,
+        CLI_EXIT_FAIL = 1,  /* the command ran and failed, or input was rejected */
+        CLI_EXIT_USAGE = 64 /* bad command line (sysexits' EX_USAGE) */
+};
+
+/* Options every command accepts, parsed before the command's own. */
+struct cli_global {
+        const char *host;  /* -H: engine address, else DOCKER_HOST */
+};
+
+struct cli_command {
+        const char *name;
+        int (*run)(int argc, char **argv, const struct cli_global *g);
+        const char *summary;
+};
+
+int cmd_version(int argc, char **argv, const struct cli_global *g);
+
+/* Print "berth: <message>" for err to stderr. */
+struct berth_err;
+void cli_report(const struct berth_err *err);
+
+#endif
