@@ -1,0 +1,61 @@
+/* berth_test.h - what every test links: the engine environment tests/run
+ * sets up, names and labels that mark test objects, and cleanup.
+ *
+ * Engine tests call bt_engine_main() from main(): without the environment
+ * (BERTH_TEST_RUN and friends) they fail with a message saying to use
+ * tests/run; they are never skipped silently.
+ *
+ * Every engine object a test creates must carry BT_LABEL=<run id> and a
+ * name from bt_name(); bt_cleanup() removes every container, network,
+ * volume and image with that label, and runs at exit and after each test
+ * case (check's unchecked fixture), so a failing test leaves nothing.
+ */
+#ifndef BERTH_TEST_H
+#define BERTH_TEST_H
+
+#include <check.h>
+
+#include "docker/client.h"
+
+#define BT_LABEL "berth.test-run"
+
+/* Environment (aborts the test with a clear message when unset). */
+const char *bt_run_id(void);            /* BERTH_TEST_RUN */
+const char *bt_image(void);             /* BERTH_TEST_IMAGE: local busybox image */
+const char *bt_registry(void);          /* BERTH_TEST_REGISTRY: "127.0.0.1:5000" */
+const char *bt_registry_user(void);     /* BERTH_TEST_REGISTRY_USER */
+const char *bt_registry_password(void); /* BERTH_TEST_REGISTRY_PASSWORD */
+const char *bt_registry_image(void);    /* BERTH_TEST_REGISTRY_IMAGE: pushed there */
+
+/* "berthtest-<run>-<suffix>" in one of 16 rotating static buffers. */
+const char *bt_name(const char *suffix);
+/* "berth.test-run=<run>", for label filters. */
+const char *bt_label_filter(void);
+
+/* A client for the test engine (DOCKER_HOST), shared, negotiated. */
+struct docker_client *bt_client(void);
+
+/* Remove every engine object carrying this run's label. */
+void bt_cleanup(void);
+
+/* Add the cleanup fixture to tc (engine tests do this for every TCase). */
+void bt_tcase_engine(TCase *tc);
+
+/* Run suite s (CK_VERBOSE, check's summary line printed); returns the
+ * process exit status.  bt_engine_main() also checks the environment
+ * first and cleans up at the end. */
+int bt_unit_main(Suite *s);
+int bt_engine_main(Suite *s);
+
+/* Run argv (NULL-terminated; argv[0] found on PATH) with stdin from
+ * /dev/null; capture stdout and stderr (each may be NULL; free() them)
+ * and return the exit status, or -1 when it could not run. */
+int bt_run(char **out, char **errout, char *const argv[]);
+
+/* Write text to dir/name (creating dir); aborts the test on failure. */
+void bt_write_file(const char *dir, const char *name, const char *text);
+
+/* A fresh temporary directory under $TMPDIR (removed by bt_cleanup). */
+const char *bt_tmpdir(void);
+
+#endif
