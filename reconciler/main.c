@@ -5,7 +5,7 @@
 #include "cli/cli.h"
 
 static const struct cli_command commands[] = {
-        {"version", cmd_version, "print berth's and the engine's versions"},
+    {"version", cmd_version, "print berth's and the engine's versions"},
 };
 
 static void usage(FILE *to)

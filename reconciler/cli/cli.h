@@ -18,7 +18,7 @@ enum cli_exit {
 
 /* Options every command accepts, parsed before the command's own. */
 struct cli_global {
-        const char *host;  /* -H: engine address, else DOCKER_HOST */
+        const char *host; /* -H: engine address, else DOCKER_HOST */
 };
 
 struct cli_command {

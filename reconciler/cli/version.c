@@ -8,10 +8,10 @@
 #include "docker/system.h"
 
 static const char version_usage[] =
-        "usage: berth version [-H HOST]\n"
-        "\n"
-        "Print berth's version and the Docker engine's version and API version.\n"
-        "Exits 1 when the engine cannot be reached.\n";
+    "usage: berth version [-H HOST]\n"
+    "\n"
+    "Print berth's version and the Docker engine's version and API version.\n"
+    "Exits 1 when the engine cannot be reached.\n";
 
 int cmd_version(int argc, char **argv, const struct cli_global *g)
 {

@@ -12,10 +12,10 @@
 #include <stddef.h>
 
 struct berth_buf {
-        char *data;  /* NULL until the first append; owned */
+        char *data; /* NULL until the first append; owned */
         size_t len;
         size_t cap;
-        size_t max;  /* appends that would pass this fail with BERTH_ETOOBIG */
+        size_t max; /* appends that would pass this fail with BERTH_ETOOBIG */
 };
 
 void berth_buf_init(struct berth_buf *b, size_t max);
@@ -26,7 +26,7 @@ void berth_buf_reset(struct berth_buf *b); /* len = 0, keeps storage */
 int berth_buf_add(struct berth_buf *b, const void *data, size_t len);
 int berth_buf_addstr(struct berth_buf *b, const char *s);
 int berth_buf_printf(struct berth_buf *b, const char *fmt, ...)
-        __attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 /* Drop the first n bytes (for stream parsers that consume a prefix). */
 void berth_buf_consume(struct berth_buf *b, size_t n);

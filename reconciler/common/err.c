@@ -70,22 +70,39 @@ const char *berth_err_format(const struct berth_err *err, char *buf, size_t size
 const char *berth_code_name(int code)
 {
         switch (code) {
-        case BERTH_OK: return "ok";
-        case BERTH_ENOTFOUND: return "not found";
-        case BERTH_ECONFLICT: return "conflict";
-        case BERTH_EINVALID: return "invalid";
-        case BERTH_EFORBIDDEN: return "forbidden";
-        case BERTH_ESERVER: return "engine error";
-        case BERTH_ECONNECT: return "engine unreachable";
-        case BERTH_EPERM: return "permission denied";
-        case BERTH_ETIMEOUT: return "timeout";
-        case BERTH_ETLS: return "tls";
-        case BERTH_EAUTH: return "authentication";
-        case BERTH_ECANCELLED: return "cancelled";
-        case BERTH_ETOOBIG: return "too big";
-        case BERTH_EPROTO: return "protocol";
-        case BERTH_ENOMEM: return "out of memory";
-        case BERTH_EIO: return "i/o";
-        default: return "error";
+        case BERTH_OK:
+                return "ok";
+        case BERTH_ENOTFOUND:
+                return "not found";
+        case BERTH_ECONFLICT:
+                return "conflict";
+        case BERTH_EINVALID:
+                return "invalid";
+        case BERTH_EFORBIDDEN:
+                return "forbidden";
+        case BERTH_ESERVER:
+                return "engine error";
+        case BERTH_ECONNECT:
+                return "engine unreachable";
+        case BERTH_EPERM:
+                return "permission denied";
+        case BERTH_ETIMEOUT:
+                return "timeout";
+        case BERTH_ETLS:
+                return "tls";
+        case BERTH_EAUTH:
+                return "authentication";
+        case BERTH_ECANCELLED:
+                return "cancelled";
+        case BERTH_ETOOBIG:
+                return "too big";
+        case BERTH_EPROTO:
+                return "protocol";
+        case BERTH_ENOMEM:
+                return "out of memory";
+        case BERTH_EIO:
+                return "i/o";
+        default:
+                return "error";
         }
 }

@@ -14,22 +14,22 @@
 
 enum berth_code {
         BERTH_OK = 0,
-        BERTH_ERROR = -1,      /* generic: nothing a caller acts on */
-        BERTH_ENOTFOUND = -2,  /* 404: no such object */
-        BERTH_ECONFLICT = -3,  /* 409: name in use, container running, ... */
-        BERTH_EINVALID = -4,   /* 400, or bad input from the user */
-        BERTH_EFORBIDDEN = -5, /* 403 */
-        BERTH_ESERVER = -6,    /* 5xx from the engine */
-        BERTH_ECONNECT = -7,   /* engine not running: socket missing or refused */
-        BERTH_EPERM = -8,      /* permission denied on the socket */
-        BERTH_ETIMEOUT = -9,   /* a call took longer than its timeout */
-        BERTH_ETLS = -10,      /* TLS handshake or certificate failure */
-        BERTH_EAUTH = -11,     /* registry authentication required or refused */
-        BERTH_ECANCELLED = -12,/* the caller cancelled a call or stream */
-        BERTH_ETOOBIG = -13,   /* a body or file is over its size limit */
-        BERTH_EPROTO = -14,    /* the engine's answer is not what the API says */
+        BERTH_ERROR = -1,       /* generic: nothing a caller acts on */
+        BERTH_ENOTFOUND = -2,   /* 404: no such object */
+        BERTH_ECONFLICT = -3,   /* 409: name in use, container running, ... */
+        BERTH_EINVALID = -4,    /* 400, or bad input from the user */
+        BERTH_EFORBIDDEN = -5,  /* 403 */
+        BERTH_ESERVER = -6,     /* 5xx from the engine */
+        BERTH_ECONNECT = -7,    /* engine not running: socket missing or refused */
+        BERTH_EPERM = -8,       /* permission denied on the socket */
+        BERTH_ETIMEOUT = -9,    /* a call took longer than its timeout */
+        BERTH_ETLS = -10,       /* TLS handshake or certificate failure */
+        BERTH_EAUTH = -11,      /* registry authentication required or refused */
+        BERTH_ECANCELLED = -12, /* the caller cancelled a call or stream */
+        BERTH_ETOOBIG = -13,    /* a body or file is over its size limit */
+        BERTH_EPROTO = -14,     /* the engine's answer is not what the API says */
         BERTH_ENOMEM = -15,
-        BERTH_EIO = -16,       /* a local file or process failed */
+        BERTH_EIO = -16, /* a local file or process failed */
 };
 
 struct berth_err {
@@ -49,14 +49,14 @@ void berth_err_clear(struct berth_err *err);
 /* Set code and message (printf-style); returns code so callers can write
  * `return berth_err_set(err, BERTH_EINVALID, "...")`.  err may be NULL. */
 int berth_err_set(struct berth_err *err, int code, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* Set op and object (either may be NULL) without touching the message. */
 void berth_err_subject(struct berth_err *err, const char *op, const char *object);
 
 /* Prepend "prefix: " to the message (printf-style), keeping the code. */
 void berth_err_prefix(struct berth_err *err, const char *fmt, ...)
-        __attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 /* Set the source position that berth_err_format() puts first. */
 void berth_err_at(struct berth_err *err, const char *file, int line, int col);

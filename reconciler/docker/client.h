@@ -37,8 +37,8 @@
  * DOCKER_TLS_VERIFY and DOCKER_CERT_PATH. */
 struct docker_host {
         enum docker_host_kind { DOCKER_HOST_UNIX, DOCKER_HOST_TCP } kind;
-        char path[108];      /* unix socket path */
-        char address[256];   /* tcp host name or address (IPv6 without brackets) */
+        char path[108];    /* unix socket path */
+        char address[256]; /* tcp host name or address (IPv6 without brackets) */
         int port;
         int tls;             /* talk https */
         int tls_verify;      /* verify the engine's certificate against ca.pem */
@@ -98,25 +98,25 @@ typedef int (*docker_data_fn)(const char *data, size_t len, void *userdata);
 typedef long (*docker_read_fn)(char *buf, size_t size, void *userdata);
 
 struct docker_request {
-        const char *method;     /* "GET", "POST", "DELETE", ... */
-        const char *path;       /* "/containers/json?all=1": no version prefix */
-        const json_t *json;     /* body sent as application/json, or NULL */
-        docker_read_fn upload;  /* or a streamed body (image load) */
+        const char *method;    /* "GET", "POST", "DELETE", ... */
+        const char *path;      /* "/containers/json?all=1": no version prefix */
+        const json_t *json;    /* body sent as application/json, or NULL */
+        docker_read_fn upload; /* or a streamed body (image load) */
         void *upload_data;
-        const char *content_type; /* of the upload ("application/x-tar") */
+        const char *content_type;   /* of the upload ("application/x-tar") */
         const char *const *headers; /* extra "Name: value", NULL-terminated */
-        long timeout_ms;        /* 0: the client's; -1: none (streams) */
-        docker_data_fn on_data; /* stream the body here instead of collecting it */
+        long timeout_ms;            /* 0: the client's; -1: none (streams) */
+        docker_data_fn on_data;     /* stream the body here instead of collecting it */
         void *userdata;
-        atomic_int *cancel;     /* when set non-zero, the call stops soon */
-        size_t max_body;        /* 0: DOCKER_DEFAULT_MAX_BODY */
-        const char *op;         /* for errors: "start container" */
-        const char *object;     /* for errors: "shop-web-1" */
+        atomic_int *cancel; /* when set non-zero, the call stops soon */
+        size_t max_body;    /* 0: DOCKER_DEFAULT_MAX_BODY */
+        const char *op;     /* for errors: "start container" */
+        const char *object; /* for errors: "shop-web-1" */
 };
 
 struct docker_response {
-        long status;   /* HTTP status (304 counts as success) */
-        char *body;    /* NUL-terminated; NULL when streamed; owned */
+        long status; /* HTTP status (304 counts as success) */
+        char *body;  /* NUL-terminated; NULL when streamed; owned */
         size_t len;
 };
 

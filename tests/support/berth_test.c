@@ -1,0 +1,309 @@
+#include "berth_test.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/buf.h"
+
+static const char *env_required(const char *name)
+{
+        const char *v = getenv(name);
+
+        if (!v || !*v)
+                ck_abort_msg("%s is not set: engine tests run under tests/run, which starts an "
+                             "engine and a registry and sets it",
+                             name);
+        return v;
+}
+
+const char *bt_run_id(void)
+{
+        return env_required("BERTH_TEST_RUN");
+}
+
+const char *bt_image(void)
+{
+        return env_required("BERTH_TEST_IMAGE");
+}
+
+const char *bt_registry(void)
+{
+        return env_required("BERTH_TEST_REGISTRY");
+}
+
+const char *bt_registry_user(void)
+{
+        return env_required("BERTH_TEST_REGISTRY_USER");
+}
+
+const char *bt_registry_password(void)
+{
+        return env_required("BERTH_TEST_REGISTRY_PASSWORD");
+}
+
+const char *bt_registry_image(void)
+{
+        return env_required("BERTH_TEST_REGISTRY_IMAGE");
+}
+
+const char *bt_name(const char *suffix)
+{
+        static char ring[16][256];
+        static unsigned next;
+        char *b = ring[next++ % 16];
+
+        snprintf(b, sizeof(ring[0]), "berthtest-%s-%s", bt_run_id(), suffix);
+        return b;
+}
+
+const char *bt_label_filter(void)
+{
+        static char b[256];
+
+        snprintf(b, sizeof(b), "%s=%s", BT_LABEL, bt_run_id());
+        return b;
+}
+
+static struct docker_client *client;
+
+struct docker_client *bt_client(void)
+{
+        struct berth_err err;
+
+        if (client)
+                return client;
+        berth_err_clear(&err);
+        if (docker_client_from_env(&client, NULL, &err) < 0 ||
+            docker_client_negotiate(client, &err) < 0)
+                ck_abort_msg("no engine for the tests: %s", err.msg);
+        return client;
+}
+
+/* Remove each object that a list call returns, by the field named. */
+static void remove_listed(struct docker_client *c, const char *list_path, const char *array_key,
+                          const char *id_key, const char *remove_fmt)
+{
+        struct docker_request req = {.method = "GET", .path = list_path};
+        struct berth_err err;
+        json_t *j = NULL, *arr, *item;
+        char path[1024];
+        size_t i;
+
+        if (docker_call_json(c, &req, &j, &err) < 0) {
+                fprintf(stderr, "bt_cleanup: %s\n", err.msg);
+                return;
+        }
+        arr = array_key ? json_object_get(j, array_key) : j;
+        json_array_foreach(arr, i, item)
+        {
+                const char *id = json_string_value(json_object_get(item, id_key));
+                struct docker_request del = {.method = "DELETE", .path = path};
+
+                if (!id)
+                        continue;
+                snprintf(path, sizeof(path), remove_fmt, id);
+                if (docker_call(c, &del, NULL, &err) < 0 && err.code != BERTH_ENOTFOUND)
+                        fprintf(stderr, "bt_cleanup: %s\n", err.msg);
+        }
+        json_decref(j);
+}
+
+static char tmpdirs[8][PATH_MAX];
+static int ntmpdirs;
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+        (void)st, (void)flag, (void)ftw;
+        return remove(path) < 0 && errno != ENOENT ? -1 : 0;
+}
+
+void bt_cleanup(void)
+{
+        struct docker_client *c;
+        char *filters, path[2048];
+        int i;
+
+        for (i = 0; i < ntmpdirs; i++)
+                nftw(tmpdirs[i], rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+        ntmpdirs = 0;
+        if (!getenv("BERTH_TEST_RUN") || !getenv("DOCKER_HOST"))
+                return;
+        c = bt_client();
+        filters = docker_filters("label", bt_label_filter(), NULL);
+        if (!filters)
+                return;
+        snprintf(path, sizeof(path), "/containers/json?all=1&filters=%s", filters);
+        remove_listed(c, path, NULL, "Id", "/containers/%s?force=1&v=1");
+        snprintf(path, sizeof(path), "/networks?filters=%s", filters);
+        remove_listed(c, path, NULL, "Id", "/networks/%s");
+        snprintf(path, sizeof(path), "/volumes?filters=%s", filters);
+        remove_listed(c, path, "Volumes", "Name", "/volumes/%s?force=1");
+        free(filters);
+}
+
+static void cleanup_fixture(void)
+{
+        bt_cleanup();
+}
+
+void bt_tcase_engine(TCase *tc)
+{
+        tcase_add_unchecked_fixture(tc, NULL, cleanup_fixture);
+        tcase_set_timeout(tc, 120);
+}
+
+static int run_suite(Suite *s)
+{
+        SRunner *sr = srunner_create(s);
+        int failed;
+
+        srunner_run_all(sr, CK_VERBOSE);
+        failed = srunner_ntests_failed(sr);
+        srunner_free(sr);
+        return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+int bt_unit_main(Suite *s)
+{
+        int rc = run_suite(s);
+
+        bt_cleanup();
+        return rc;
+}
+
+int bt_engine_main(Suite *s)
+{
+        static const char *const vars[] = {"DOCKER_HOST", "BERTH_TEST_RUN", "BERTH_TEST_IMAGE"};
+        size_t i;
+        int rc;
+
+        for (i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
+                if (!getenv(vars[i]) || !*getenv(vars[i])) {
+                        fprintf(stderr,
+                                "%s is not set: engine tests run under tests/run, which starts "
+                                "an engine and a registry and sets it\n",
+                                vars[i]);
+                        srunner_free(srunner_create(s)); /* frees s */
+                        return EXIT_FAILURE;
+                }
+        }
+        rc = run_suite(s);
+        bt_cleanup();
+        docker_client_free(client);
+        client = NULL;
+        return rc;
+}
+
+/* Drain both pipes together so neither can fill up and block the child. */
+static void read_both(int ofd, int efd, char **out, char **errout)
+{
+        struct berth_buf b[2];
+        struct pollfd p[2] = {{.fd = ofd, .events = POLLIN}, {.fd = efd, .events = POLLIN}};
+        char chunk[4096];
+        ssize_t n;
+        int open_fds = 2, i;
+
+        berth_buf_init(&b[0], 64UL << 20);
+        berth_buf_init(&b[1], 64UL << 20);
+        while (open_fds > 0) {
+                if (poll(p, 2, -1) < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        break;
+                }
+                for (i = 0; i < 2; i++) {
+                        if (p[i].fd < 0 || !(p[i].revents & (POLLIN | POLLHUP | POLLERR)))
+                                continue;
+                        n = read(p[i].fd, chunk, sizeof(chunk));
+                        if (n < 0 && errno == EINTR)
+                                continue;
+                        if (n <= 0) {
+                                p[i].fd = -1;
+                                open_fds--;
+                                continue;
+                        }
+                        berth_buf_add(&b[i], chunk, (size_t)n);
+                }
+        }
+        if (out)
+                *out = berth_buf_steal(&b[0]);
+        if (errout)
+                *errout = berth_buf_steal(&b[1]);
+        berth_buf_release(&b[0]);
+        berth_buf_release(&b[1]);
+}
+
+int bt_run(char **out, char **errout, char *const argv[])
+{
+        int opipe[2], epipe[2], status;
+        pid_t pid;
+
+        if (out)
+                *out = NULL;
+        if (errout)
+                *errout = NULL;
+        if (pipe2(opipe, O_CLOEXEC) < 0)
+                return -1;
+        if (pipe2(epipe, O_CLOEXEC) < 0) {
+                close(opipe[0]), close(opipe[1]);
+                return -1;
+        }
+        pid = fork();
+        if (pid < 0)
+                return -1;
+        if (pid == 0) {
+                int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+                dup2(devnull, 0);
+                dup2(opipe[1], 1);
+                dup2(epipe[1], 2);
+                execvp(argv[0], argv);
+                fprintf(stderr, "cannot run %s: %s\n", argv[0], strerror(errno));
+                _exit(127);
+        }
+        close(opipe[1]);
+        close(epipe[1]);
+        read_both(opipe[0], epipe[0], out, errout);
+        close(opipe[0]);
+        close(epipe[0]);
+        while (waitpid(pid, &status, 0) < 0)
+                if (errno != EINTR)
+                        return -1;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+void bt_write_file(const char *dir, const char *name, const char *text)
+{
+        char path[PATH_MAX];
+        FILE *f;
+
+        mkdir(dir, 0755);
+        snprintf(path, sizeof(path), "%s/%s", dir, name);
+        f = fopen(path, "we");
+        ck_assert_msg(f != NULL, "cannot write %s: %s", path, strerror(errno));
+        fputs(text, f);
+        ck_assert_int_eq(fclose(f), 0);
+}
+
+const char *bt_tmpdir(void)
+{
+        const char *base = getenv("TMPDIR");
+        char *d;
+
+        ck_assert_int_lt(ntmpdirs, 8);
+        snprintf(tmpdirs[ntmpdirs], PATH_MAX, "%s/berth-test-XXXXXX",
+                 base && *base ? base : "/tmp");
+        d = mkdtemp(tmpdirs[ntmpdirs]);
+        ck_assert_msg(d != NULL, "mkdtemp: %s", strerror(errno));
+        ntmpdirs++;
+        return d;
+}
