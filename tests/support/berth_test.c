@@ -242,7 +242,7 @@ static void read_both(int ofd, int efd, char **out, char **errout)
         berth_buf_release(&b[1]);
 }
 
-int bt_run(char **out, char **errout, char *const argv[])
+int bt_run(char **out, char **errout, const char *const argv[])
 {
         int opipe[2], epipe[2], status;
         pid_t pid;
@@ -266,7 +266,7 @@ int bt_run(char **out, char **errout, char *const argv[])
                 dup2(devnull, 0);
                 dup2(opipe[1], 1);
                 dup2(epipe[1], 2);
-                execvp(argv[0], argv);
+                execvp(argv[0], (char *const *)argv);
                 fprintf(stderr, "cannot run %s: %s\n", argv[0], strerror(errno));
                 _exit(127);
         }

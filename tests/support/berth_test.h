@@ -50,7 +50,7 @@ int bt_engine_main(Suite *s);
 /* Run argv (NULL-terminated; argv[0] found on PATH) with stdin from
  * /dev/null; capture stdout and stderr (each may be NULL; free() them)
  * and return the exit status, or -1 when it could not run. */
-int bt_run(char **out, char **errout, char *const argv[]);
+int bt_run(char **out, char **errout, const char *const argv[]);
 
 /* Write text to dir/name (creating dir); aborts the test on failure. */
 void bt_write_file(const char *dir, const char *name, const char *text);
