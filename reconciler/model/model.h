@@ -1,0 +1,233 @@
+/* model/model.h - the typed desired state: projects, services, networks,
+ * volumes, with every supported Compose key normalized to one form.
+ *
+ * A struct model_state and everything reachable from it live in one arena:
+ * free the whole with model_state_free().  Lists are (pointer, count) pairs
+ * and are sorted where order does not matter to the engine (labels,
+ * environment, sysctls: by key) and kept in file order where it does
+ * (command, entrypoint, ports, mounts, dns).
+ *
+ * Units: durations in nanoseconds, sizes in bytes, CPUs in nano-CPUs.  A
+ * field that was not written is unset (MODEL_UNSET, NULL, or .set == 0),
+ * which is not the same as written empty: `entrypoint: []` clears the
+ * image's entrypoint, a missing `entrypoint` keeps it.
+ *
+ * May not use: anything but libc, jansson, libcrypto and common/.  (diff,
+ * plan, exec and cli depend on this module, never the other way.)
+ */
+#ifndef BERTH_MODEL_H
+#define BERTH_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "common/err.h"
+
+#define MODEL_UNSET INT64_MIN
+
+struct berth_arena;
+
+/* Where a thing was written: for messages that name file:line:col. */
+struct model_pos {
+        const char *file; /* as the user named it: "manifests/shop.yaml" */
+        int line, col;
+};
+
+struct model_strlist {
+        char **v;
+        size_t n;
+        int set; /* written in the manifest (possibly empty) */
+};
+
+struct model_kv {
+        char *key;
+        char *value;   /* NULL: key without a value (env "KEY" alone) */
+        int sensitive; /* name matches PASSWORD/SECRET/TOKEN/KEY */
+};
+
+struct model_kvlist {
+        struct model_kv *v;
+        size_t n;
+};
+
+/* One published or exposed port (ranges are expanded to one entry each). */
+struct model_port {
+        int target;     /* container port */
+        int published;  /* host port; 0 = a random one */
+        char *host_ip;  /* NULL = all addresses */
+        char *protocol; /* "tcp", "udp", "sctp" */
+};
+
+enum model_mount_type { MODEL_MOUNT_VOLUME, MODEL_MOUNT_BIND, MODEL_MOUNT_TMPFS };
+
+struct model_mount {
+        enum model_mount_type type;
+        char *source; /* volume: engine name ("{project}_{name}" or external name),
+                       * NULL for an anonymous volume; bind: absolute host path */
+        char *volume; /* volume: the key under top-level volumes:, NULL otherwise */
+        char *target; /* absolute path in the container */
+        int read_only;
+        char *propagation;    /* bind: rprivate, shared, ...; NULL unset */
+        int create_host_path; /* bind: create a missing source (short syntax does) */
+        int nocopy;           /* volume */
+        int64_t tmpfs_size;   /* bytes, MODEL_UNSET */
+        int64_t tmpfs_mode;   /* MODEL_UNSET */
+};
+
+struct model_service_network {
+        char *name; /* key under top-level networks: ("default" included) */
+        char *engine_name;
+        struct model_strlist aliases;
+        char *ipv4_address;
+        int priority;
+};
+
+enum model_condition { MODEL_COND_STARTED, MODEL_COND_HEALTHY, MODEL_COND_COMPLETED };
+
+struct model_dependency {
+        char *service;
+        enum model_condition condition;
+        int restart;
+        int required;
+        struct model_pos pos;
+};
+
+struct model_healthcheck {
+        int set;
+        int disable;                             /* disable: true or test: ["NONE"] */
+        struct model_strlist test;               /* ["CMD", ...] or ["CMD-SHELL", "..."] */
+        int64_t interval, timeout, start_period; /* ns, MODEL_UNSET */
+        int64_t retries;                         /* MODEL_UNSET */
+};
+
+enum model_restart {
+        MODEL_RESTART_NO,
+        MODEL_RESTART_ALWAYS,
+        MODEL_RESTART_UNLESS_STOPPED,
+        MODEL_RESTART_ON_FAILURE
+};
+
+enum model_pull_policy { MODEL_PULL_MISSING, MODEL_PULL_ALWAYS, MODEL_PULL_NEVER };
+
+enum model_update_order { MODEL_UPDATE_STOP_FIRST, MODEL_UPDATE_START_FIRST };
+enum model_failure_action { MODEL_FAIL_PAUSE, MODEL_FAIL_CONTINUE, MODEL_FAIL_ROLLBACK };
+
+struct model_ulimit {
+        char *name;
+        int64_t soft, hard;
+};
+
+struct model_service {
+        char *name;
+        struct model_pos pos;
+        char *image;
+        struct model_strlist command, entrypoint;
+        struct model_kvlist environment; /* env_file entries merged, environment: wins */
+        struct model_kvlist labels;
+        struct model_port *ports;
+        size_t nports;
+        struct model_strlist expose; /* "80/tcp" */
+        struct model_mount *mounts;  /* volumes: and tmpfs mounts from volumes: */
+        size_t nmounts;
+        struct model_service_network *networks; /* sorted by name */
+        size_t nnetworks;
+        char *network_mode; /* NULL: the project networks */
+        struct model_dependency *depends_on;
+        size_t ndepends_on;
+        struct model_healthcheck healthcheck;
+        enum model_restart restart;
+        int64_t restart_max_retries; /* on-failure:N, MODEL_UNSET */
+        char *container_name, *hostname, *user, *working_dir, *stop_signal;
+        int64_t stop_grace_period; /* ns */
+        int64_t replicas;          /* scale / deploy.replicas; 1 by default */
+        int64_t mem_limit, mem_reservation, nano_cpus, pids_limit, shm_size;
+        struct model_strlist cap_add, cap_drop;
+        int privileged, read_only, tty, stdin_open;
+        int init;                         /* -1 unset, 0, 1 */
+        struct model_strlist tmpfs;       /* "/run" or "/run:size=64m" */
+        struct model_strlist extra_hosts; /* "host:ip" */
+        struct model_strlist dns, dns_search, dns_opt, security_opt, profiles;
+        char *log_driver;
+        struct model_kvlist log_options;
+        enum model_pull_policy pull_policy;
+        struct model_ulimit *ulimits; /* sorted by name */
+        size_t nulimits;
+        struct model_kvlist sysctls;
+        enum model_update_order update_order;
+        enum model_failure_action failure_action;
+        int64_t update_monitor; /* ns, MODEL_UNSET */
+};
+
+struct model_network {
+        char *name;        /* key under networks: */
+        char *engine_name; /* "{project}_{name}", or name:, or the external name */
+        int external;
+        char *driver;
+        struct model_kvlist driver_opts, labels;
+        int internal, attachable, enable_ipv6;
+        char *subnet, *gateway; /* ipam.config[0], NULL unset */
+        struct model_pos pos;
+};
+
+struct model_volume {
+        char *name;
+        char *engine_name;
+        int external;
+        char *driver;
+        struct model_kvlist driver_opts, labels;
+        struct model_pos pos;
+};
+
+struct model_project {
+        char *name;
+        char *source;                   /* manifest path relative to the manifest root */
+        char *file;                     /* as the user named it, for messages */
+        struct model_service *services; /* sorted by name */
+        size_t nservices;
+        struct model_network *networks; /* sorted by name; "default" included when used */
+        size_t nnetworks;
+        struct model_volume *volumes; /* sorted by name */
+        size_t nvolumes;
+};
+
+struct model_state {
+        struct berth_arena *arena;
+        struct model_project *projects; /* sorted by name */
+        size_t nprojects;
+};
+
+struct model_state *model_state_new(void);
+void model_state_free(struct model_state *s); /* NULL is a no-op */
+
+/* Lookups by name (NULL when absent). */
+const struct model_project *model_project_find(const struct model_state *s, const char *name);
+const struct model_service *model_service_find(const struct model_project *p, const char *name);
+const struct model_network *model_network_find(const struct model_project *p, const char *name);
+const struct model_volume *model_volume_find(const struct model_project *p, const char *name);
+
+/* Engine names (DESIGN.md §4).  replica is 1-based.  Returned in buf. */
+const char *model_container_name(const struct model_project *p, const struct model_service *s,
+                                 int replica, char *buf, size_t size);
+
+/* Does a variable or label name look secret (PASSWORD, SECRET, TOKEN, KEY,
+ * case-insensitive, as a word part: DB_PASSWORD, apiKey, but not MONKEY)? */
+int model_name_is_sensitive(const char *name);
+
+/* The canonical desired spec of one replica of s (the same for every
+ * replica: names and replica numbers are not in it), as a new JSON object
+ * with a fixed shape: every field present, unset ones as null, lists in
+ * their model order.  What is in it and what is not is documented in
+ * README.md ("Config hash").  Sensitive values are replaced by
+ * "sha256:<hex>" when redact is set (the berth.applied label), left as they
+ * are otherwise (the hash).  NULL on ENOMEM. */
+json_t *model_service_canonical(const struct model_project *p, const struct model_service *s,
+                                int redact);
+
+/* sha256 of the compact, key-sorted canonical JSON, as 64 hex digits in
+ * out (65 bytes). */
+int model_service_hash(char out[65], const struct model_project *p, const struct model_service *s,
+                       struct berth_err *err);
+
+#endif

@@ -1,0 +1,132 @@
+/* The model's own rules: sensitive names, engine names, canonical form. */
+#include <string.h>
+
+#include "berth_test.h"
+#include "common/arena.h"
+#include "model/model.h"
+
+static const struct {
+        const char *name;
+        int sensitive;
+} names[] = {
+    {"DB_PASSWORD", 1},
+    {"password", 1},
+    {"MYSQL_ROOT_PASSWD", 1},
+    {"APP_SECRET", 1},
+    {"secrets", 1},
+    {"GITHUB_TOKEN", 1},
+    {"tokenFile", 1},
+    {"API_KEY", 1},
+    {"apiKey", 1},
+    {"APIKEY", 1},
+    {"aws.access-key", 1},
+    {"AWS_ACCESSKEY", 1},
+    {"key", 1},
+    {"SSH_KEYS", 1},
+    {"PRIVATEKEY", 1},
+    {"MONKEY", 0},
+    {"KEYBOARD", 0},
+    {"TURKEY_MODE", 0},
+    {"LOG_LEVEL", 0},
+    {"PATH", 0},
+    {"HOCKEY_KEYWORD", 0},
+    {"", 0},
+};
+
+START_TEST(sensitive_names)
+{
+        ck_assert_msg(model_name_is_sensitive(names[_i].name) == names[_i].sensitive,
+                      "'%s' should %sbe sensitive", names[_i].name,
+                      names[_i].sensitive ? "" : "not ");
+}
+END_TEST
+
+START_TEST(container_names)
+{
+        char shop[] = "shop", web[] = "web", legacy[] = "legacy-web";
+        struct model_project p = {.name = shop};
+        struct model_service s = {.name = web};
+        char buf[128];
+
+        ck_assert_str_eq(model_container_name(&p, &s, 2, buf, sizeof(buf)), "shop-web-2");
+        s.container_name = legacy;
+        ck_assert_str_eq(model_container_name(&p, &s, 1, buf, sizeof(buf)), "legacy-web");
+}
+END_TEST
+
+START_TEST(canonical_redacts_sensitive_values_only_when_asked)
+{
+        char k1[] = "DB_PASSWORD", v1[] = "hunter2", k2[] = "LOG_LEVEL", v2[] = "info";
+        char v3[] = "debug", shop[] = "shop", web[] = "web", image[] = "app:1";
+        struct model_kv env[] = {{k1, v1, 1}, {k2, v2, 0}};
+        struct model_project p = {.name = shop};
+        struct model_service s = {.name = web,
+                                  .image = image,
+                                  .environment = {env, 2},
+                                  .restart_max_retries = MODEL_UNSET,
+                                  .stop_grace_period = MODEL_UNSET,
+                                  .mem_limit = MODEL_UNSET,
+                                  .mem_reservation = MODEL_UNSET,
+                                  .nano_cpus = MODEL_UNSET,
+                                  .pids_limit = MODEL_UNSET,
+                                  .shm_size = MODEL_UNSET,
+                                  .init = -1};
+        json_t *clear = model_service_canonical(&p, &s, 0);
+        json_t *redacted = model_service_canonical(&p, &s, 1);
+        json_t *e1 = json_object_get(clear, "environment");
+        json_t *e2 = json_object_get(redacted, "environment");
+        char h1[65], h2[65];
+        struct berth_err err;
+
+        ck_assert_str_eq(json_string_value(json_object_get(e1, "DB_PASSWORD")), "hunter2");
+        /* sha256("hunter2") */
+        ck_assert_str_eq(json_string_value(json_object_get(e2, "DB_PASSWORD")),
+                         "sha256:f52fbd32b2b3b86ff88ef6c490628285f482af15ddcb29541f94bcf526a3f6c7");
+        ck_assert_str_eq(json_string_value(json_object_get(e2, "LOG_LEVEL")), "info");
+        ck_assert(json_is_null(json_object_get(clear, "command")));
+        ck_assert(json_is_null(json_object_get(clear, "mem_limit")));
+        ck_assert(json_is_null(json_object_get(clear, "init")));
+
+        ck_assert_int_eq(model_service_hash(h1, &p, &s, &err), 0);
+        env[1].value = v3;
+        ck_assert_int_eq(model_service_hash(h2, &p, &s, &err), 0);
+        ck_assert_str_ne(h1, h2);
+        ck_assert_int_eq(strlen(h1), 64);
+        json_decref(clear);
+        json_decref(redacted);
+}
+END_TEST
+
+START_TEST(arena_holds_many_and_large_objects)
+{
+        struct berth_arena *a = berth_arena_new();
+        char *big, *s = NULL;
+        int i;
+
+        for (i = 0; i < 100000; i++) {
+                s = berth_arena_printf(a, "item-%d", i);
+                ck_assert_ptr_nonnull(s);
+        }
+        ck_assert_str_eq(s, "item-99999");
+        big = berth_arena_alloc(a, 1 << 20);
+        ck_assert_ptr_nonnull(big);
+        ck_assert_int_eq(big[(1 << 20) - 1], 0);
+        ck_assert_str_eq(berth_arena_strndup(a, "abcdef", 3), "abc");
+        ck_assert_ptr_null(berth_arena_strdup(a, NULL));
+        berth_arena_free(a);
+        berth_arena_free(NULL);
+}
+END_TEST
+
+int main(void)
+{
+        Suite *s = suite_create("model");
+        TCase *tc = tcase_create("model");
+
+        tcase_add_loop_test(tc, sensitive_names, 0, sizeof(names) / sizeof(names[0]));
+        tcase_add_test(tc, container_names);
+        tcase_add_test(tc, canonical_redacts_sensitive_values_only_when_asked);
+        tcase_add_test(tc, arena_holds_many_and_large_objects);
+        suite_add_tcase(s, tc);
+        return bt_unit_main(s);
+}
