@@ -696,6 +696,21 @@ int docker_image_remove(struct docker_client *c, const char *name, unsigned flag
 
 /* ---- pull ---- */
 
+/* An {"error": ..., "errorDetail": {"message": ...}} object of a JSON
+ * stream: copy its message to buf and return 1; 0 for other objects. */
+static int stream_error(const json_t *obj, char *buf, size_t size)
+{
+        const json_t *e = json_object_get(obj, "error"), *v;
+
+        if (!e)
+                return 0;
+        v = json_object_get(json_object_get(obj, "errorDetail"), "message");
+        if (!json_is_string(v))
+                v = e;
+        snprintf(buf, size, "%s", json_is_string(v) ? json_string_value(v) : "unknown error");
+        return 1;
+}
+
 struct pull_ctx {
         docker_pull_fn progress;
         void *userdata;
@@ -706,18 +721,11 @@ struct pull_ctx {
 static int pull_on_json(json_t *obj, void *userdata)
 {
         struct pull_ctx *ctx = userdata;
-        const json_t *e = json_object_get(obj, "error"), *detail, *v;
+        const json_t *detail, *v;
         struct docker_pull_progress p;
 
-        if (e) {
-                detail = json_object_get(obj, "errorDetail");
-                v = json_object_get(detail, "message");
-                if (!json_is_string(v))
-                        v = e;
-                snprintf(ctx->error, sizeof(ctx->error), "%s",
-                         json_is_string(v) ? json_string_value(v) : "unknown error");
+        if (stream_error(obj, ctx->error, sizeof(ctx->error)))
                 return 1;
-        }
         if (!ctx->progress)
                 return 0;
         memset(&p, 0, sizeof(p));
@@ -895,19 +903,13 @@ static int load_on_json(json_t *obj, void *userdata)
 {
         static const char *const prefixes[] = {"Loaded image: ", "Loaded image ID: "};
         struct load_ctx *ctx = userdata;
-        const json_t *e = json_object_get(obj, "error"), *v;
+        const json_t *v;
         const char *s;
         size_t i, len;
         char **grown;
 
-        if (e) {
-                v = json_object_get(json_object_get(obj, "errorDetail"), "message");
-                if (!json_is_string(v))
-                        v = e;
-                snprintf(ctx->error, sizeof(ctx->error), "%s",
-                         json_is_string(v) ? json_string_value(v) : "unknown error");
+        if (stream_error(obj, ctx->error, sizeof(ctx->error)))
                 return 1;
-        }
         v = json_object_get(obj, "stream");
         s = json_is_string(v) ? json_string_value(v) : NULL;
         for (i = 0; s && i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
