@@ -151,6 +151,7 @@ int docker_base64_decode(char **out, size_t *len, const char *in, struct berth_e
         char *buf = NULL;
         int got, r = 0;
 
+        berth_err_clear(err);
         *out = NULL;
         *len = 0;
         while (*in == ' ' || *in == '\t' || *in == '\n' || *in == '\r')
@@ -224,6 +225,7 @@ int docker_auth_header(char **out, const struct docker_auth *a, struct berth_err
         char *text = NULL;
         int r = 0;
 
+        berth_err_clear(err);
         *out = NULL;
         if (!obj)
                 goto nomem;
@@ -442,6 +444,7 @@ int docker_auth_config_load(struct docker_auth_config **out, const char *path,
         struct stat st;
         int r = 0;
 
+        berth_err_clear(err);
         *out = NULL;
         berth_buf_init(&b, DOCKER_AUTH_CONFIG_MAX);
         cfg = calloc(1, sizeof(*cfg));
@@ -472,6 +475,8 @@ int docker_auth_config_load(struct docker_auth_config **out, const char *path,
         r = config_validate(cfg, err);
 out:
         berth_buf_release(&b);
+        if (r < 0 && cfg)
+                berth_err_subject(err, "read docker config", cfg->path);
         if (r < 0)
                 docker_auth_config_free(cfg);
         else
@@ -511,6 +516,7 @@ int docker_auth_lookup(struct docker_auth *out, const struct docker_auth_config 
         json_t *entry, *f;
         int r;
 
+        berth_err_clear(err);
         docker_auth_release(out);
         helper = docker_auth_config_helper(cfg, registry);
         if (helper) {
@@ -520,6 +526,7 @@ int docker_auth_lookup(struct docker_auth *out, const struct docker_auth_config 
                                          "cannot get credentials for registry '%s' "
                                          "(helper named in '%s')",
                                          registry, cfg->path);
+                        berth_err_subject(err, "get credentials for registry", registry);
                         return r;
                 }
                 if (!out->serveraddress && !(out->serveraddress = strdup(server)))
@@ -805,6 +812,7 @@ int docker_auth_helper_get(struct docker_auth *out, const char *helper, const ch
         const char *text;
         int r;
 
+        berth_err_clear(err);
         docker_auth_release(out);
         memset(&run, 0, sizeof(run));
         run.name = name;
@@ -908,6 +916,7 @@ int docker_registry_login(struct docker_login_result *out, struct docker_client 
         json_t *body = NULL, *resp = NULL;
         int r;
 
+        berth_err_clear(err);
         if (out)
                 memset(out, 0, sizeof(*out));
         docker_auth_key_host(host, sizeof(host), server);
@@ -961,5 +970,7 @@ int docker_registry_login(struct docker_login_result *out, struct docker_client 
 out:
         json_decref(body);
         json_decref(resp);
+        if (r < 0)
+                berth_err_subject(err, "log in to registry", host);
         return r;
 }

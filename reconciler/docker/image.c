@@ -169,6 +169,7 @@ int docker_image_ref_parse(struct docker_image_ref *out, const char *s, struct b
         size_t n, i;
 
         memset(out, 0, sizeof(*out));
+        berth_err_clear(err);
         if (!s || !*s)
                 return berth_err_set(err, BERTH_EINVALID, "invalid image reference '': empty");
         n = strlen(s);
@@ -277,6 +278,14 @@ void docker_image_strv_free(char **v)
 static int nomem(struct berth_err *err)
 {
         return berth_err_set(err, BERTH_ENOMEM, "out of memory");
+}
+
+/* Name the operation and object in err when r is a failure; returns r. */
+static int fail_subject(struct berth_err *err, int r, const char *op, const char *object)
+{
+        if (r < 0)
+                berth_err_subject(err, op, object);
+        return r;
 }
 
 /* A name usable in a request path as it is: what references and ids are
@@ -524,6 +533,7 @@ int docker_image_inspect(struct docker_image_info *out, struct docker_client *c,
         json_t *j = NULL;
         int r;
 
+        berth_err_clear(err);
         docker_image_info_release(out);
         r = name_check(name, "inspect image", err);
         if (r < 0)
@@ -548,7 +558,7 @@ out:
         if (r < 0)
                 docker_image_info_release(out);
         json_decref(j);
-        return r;
+        return fail_subject(err, r, "inspect image", name);
 }
 
 /* ---- list ---- */
@@ -576,6 +586,7 @@ int docker_image_list(struct docker_image_summary **out, size_t *n, struct docke
         json_t *j = NULL, *e;
         int r, fail = 0;
 
+        berth_err_clear(err);
         *out = NULL;
         *n = 0;
         berth_buf_init(&path, 1UL << 16);
@@ -627,7 +638,7 @@ out:
         docker_image_list_free(list, count);
         berth_buf_release(&path);
         json_decref(j);
-        return r;
+        return fail_subject(err, r, "list images", "");
 }
 
 /* ---- tag and remove ---- */
@@ -640,6 +651,7 @@ int docker_image_tag(struct docker_client *c, const char *source, const char *ta
         char repo[520], *erepo = NULL, *etag = NULL, *path = NULL;
         int r;
 
+        berth_err_clear(err);
         r = name_check(source, "tag image", err);
         if (r < 0)
                 goto out;
@@ -671,7 +683,7 @@ out:
         free(erepo);
         free(etag);
         free(path);
-        return r;
+        return fail_subject(err, r, "tag image", source);
 }
 
 int docker_image_remove(struct docker_client *c, const char *name, unsigned flags,
@@ -681,9 +693,10 @@ int docker_image_remove(struct docker_client *c, const char *name, unsigned flag
         char path[1200];
         int r;
 
+        berth_err_clear(err);
         r = name_check(name, "remove image", err);
         if (r < 0)
-                return r;
+                return fail_subject(err, r, "remove image", name);
         snprintf(path, sizeof(path), "/images/%s?force=%d&noprune=%d", name,
                  (flags & DOCKER_IMAGE_REMOVE_FORCE) ? 1 : 0,
                  (flags & DOCKER_IMAGE_REMOVE_NO_PRUNE) ? 1 : 0);
@@ -691,7 +704,7 @@ int docker_image_remove(struct docker_client *c, const char *name, unsigned flag
         req.path = path;
         req.op = "remove image";
         req.object = name;
-        return docker_call(c, &req, NULL, err);
+        return fail_subject(err, docker_call(c, &req, NULL, err), "remove image", name);
 }
 
 /* ---- pull ---- */
@@ -711,11 +724,39 @@ static int stream_error(const json_t *obj, char *buf, size_t size)
         return 1;
 }
 
+/* An error body ({"message": ...}) that reached the stream callback: the
+ * transport hands bodies of 4xx/5xx answers to on_data too, so keep the
+ * message for the error (see fix_status_message()). */
+static int stream_status_body(const json_t *obj, char *buf, size_t size)
+{
+        const json_t *m = json_object_get(obj, "message");
+
+        if (!json_is_string(m) || json_object_get(obj, "status") || json_object_get(obj, "stream"))
+                return 0;
+        snprintf(buf, size, "%s", json_string_value(m));
+        return 1;
+}
+
+/* When the transport could only say "HTTP status N", put the engine's
+ * message from the body back. */
+static void fix_status_message(struct berth_err *err, const struct docker_request *req,
+                               const char *body_msg)
+{
+        if (!err || !body_msg[0] || strncmp(err->engine_msg, "HTTP status ", 12) != 0)
+                return;
+        snprintf(err->engine_msg, sizeof(err->engine_msg), "%s", body_msg);
+        if (req->object)
+                berth_err_set(err, err->code, "cannot %s '%s': %s", req->op, req->object, body_msg);
+        else
+                berth_err_set(err, err->code, "cannot %s: %s", req->op, body_msg);
+}
+
 struct pull_ctx {
         docker_pull_fn progress;
         void *userdata;
         int user_stopped;
-        char error[512]; /* an {"error"} seen in the stream */
+        char error[512];    /* an {"error"} seen in the stream */
+        char body_msg[512]; /* the {"message"} of an error answer */
 };
 
 static int pull_on_json(json_t *obj, void *userdata)
@@ -726,7 +767,7 @@ static int pull_on_json(json_t *obj, void *userdata)
 
         if (stream_error(obj, ctx->error, sizeof(ctx->error)))
                 return 1;
-        if (!ctx->progress)
+        if (stream_status_body(obj, ctx->body_msg, sizeof(ctx->body_msg)) || !ctx->progress)
                 return 0;
         memset(&p, 0, sizeof(p));
         p.raw = obj;
@@ -797,13 +838,14 @@ int docker_image_pull(struct docker_client *c, const char *reference,
                       const struct docker_auth *auth, docker_pull_fn progress, void *userdata,
                       atomic_int *cancel, struct berth_err *err)
 {
-        struct pull_ctx ctx = {progress, userdata, 0, ""};
+        struct pull_ctx ctx = {progress, userdata, 0, "", ""};
         const char *headers[2] = {NULL, NULL};
         struct docker_request req = {0};
         struct docker_image_ref ref;
         char repo[520], *erepo = NULL, *etag = NULL, *path = NULL, *hdr = NULL, *enc = NULL;
         int r;
 
+        berth_err_clear(err);
         r = docker_image_ref_parse(&ref, reference, err);
         if (r < 0) {
                 berth_err_prefix(err, "cannot pull image");
@@ -844,6 +886,7 @@ int docker_image_pull(struct docker_client *c, const char *reference,
                 r = berth_err_set(err, BERTH_ECANCELLED,
                                   "cannot pull image '%s': stopped by the caller", reference);
         } else if (r < 0 && r != BERTH_ECANCELLED && err && err->engine_msg[0]) {
+                fix_status_message(err, &req, ctx.body_msg);
                 r = pull_fail(err, r, reference, &ref, auth, err->engine_msg);
         }
 out:
@@ -858,7 +901,7 @@ out:
                 OPENSSL_cleanse(enc, strlen(enc));
                 free(enc);
         }
-        return r;
+        return fail_subject(err, r, "pull image", reference);
 }
 
 int docker_image_pull_auto(struct docker_client *c, const char *reference, const char *config_path,
@@ -870,6 +913,7 @@ int docker_image_pull_auto(struct docker_client *c, const char *reference, const
         struct docker_auth auth;
         int r;
 
+        berth_err_clear(err);
         docker_auth_init(&auth);
         r = docker_image_ref_parse(&ref, reference, err);
         if (r < 0) {
@@ -887,7 +931,7 @@ int docker_image_pull_auto(struct docker_client *c, const char *reference, const
 out:
         docker_auth_release(&auth);
         docker_auth_config_free(cfg);
-        return r;
+        return fail_subject(err, r, "pull image", reference);
 }
 
 /* ---- load ---- */
@@ -895,8 +939,9 @@ out:
 struct load_ctx {
         char **loaded;
         size_t n;
-        int fail;        /* ENOMEM */
-        char error[512]; /* an {"error"} seen in the stream */
+        int fail;           /* ENOMEM */
+        char error[512];    /* an {"error"} seen in the stream */
+        char body_msg[512]; /* the {"message"} of an error answer */
 };
 
 static int load_on_json(json_t *obj, void *userdata)
@@ -910,6 +955,8 @@ static int load_on_json(json_t *obj, void *userdata)
 
         if (stream_error(obj, ctx->error, sizeof(ctx->error)))
                 return 1;
+        if (stream_status_body(obj, ctx->body_msg, sizeof(ctx->body_msg)))
+                return 0;
         v = json_object_get(obj, "stream");
         s = json_is_string(v) ? json_string_value(v) : NULL;
         for (i = 0; s && i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
@@ -937,10 +984,11 @@ static int load_on_json(json_t *obj, void *userdata)
 int docker_image_load(char ***loaded, struct docker_client *c, docker_read_fn reader,
                       void *userdata, struct berth_err *err)
 {
-        struct load_ctx ctx = {NULL, 0, 0, ""};
+        struct load_ctx ctx = {NULL, 0, 0, "", ""};
         struct docker_request req = {0};
         int r;
 
+        berth_err_clear(err);
         if (loaded)
                 *loaded = NULL;
         req.method = "POST";
@@ -951,6 +999,8 @@ int docker_image_load(char ***loaded, struct docker_client *c, docker_read_fn re
         req.timeout_ms = -1;
         req.op = "load images";
         r = docker_call_json_stream(c, &req, load_on_json, &ctx, err);
+        if (r < 0)
+                fix_status_message(err, &req, ctx.body_msg);
         if (ctx.fail) {
                 r = nomem(err);
         } else if (ctx.error[0]) {
@@ -968,7 +1018,7 @@ int docker_image_load(char ***loaded, struct docker_client *c, docker_read_fn re
                 ctx.loaded = NULL;
         }
         docker_image_strv_free(ctx.loaded);
-        return r;
+        return fail_subject(err, r, "load images", "");
 }
 
 struct fd_reader {
@@ -996,9 +1046,10 @@ int docker_image_load_fd(char ***loaded, struct docker_client *c, int fd, struct
         struct fd_reader fr = {fd, 0};
         int r;
 
+        berth_err_clear(err);
         r = docker_image_load(loaded, c, fd_read, &fr, err);
         if (r < 0 && fr.error)
                 r = berth_err_set(err, BERTH_EIO, "cannot load images: cannot read the archive: %s",
                                   strerror(fr.error));
-        return r;
+        return fail_subject(err, r, "load images", "");
 }
