@@ -303,6 +303,7 @@ void docker_client_stats(const struct docker_client *c, struct docker_call_stats
 
 struct xfer {
         const struct docker_request *req;
+        CURL *easy;
         struct berth_buf body;
         int stopped; /* on_data asked to stop */
         int too_big;
@@ -313,15 +314,21 @@ static size_t xfer_write(char *data, size_t size, size_t nmemb, void *ud)
 {
         struct xfer *x = ud;
         size_t n = size * nmemb;
+        long status = 0;
 
         if (x->req->cancel && atomic_load(x->req->cancel))
                 return 0;
+        /* An error answer to a streamed call is an error body, not part of
+         * the stream: collect it for the message like any other. */
         if (x->req->on_data) {
-                if (x->req->on_data(data, n, x->req->userdata)) {
-                        x->stopped = 1;
-                        return 0;
+                curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
+                if (status < 400) {
+                        if (x->req->on_data(data, n, x->req->userdata)) {
+                                x->stopped = 1;
+                                return 0;
+                        }
+                        return n;
                 }
-                return n;
         }
         if (berth_buf_add(&x->body, data, n) < 0) {
                 x->too_big = 1;
@@ -552,6 +559,7 @@ static int perform(struct docker_client *c, const struct docker_request *req, co
                 r = berth_err_set(err, BERTH_ENOMEM, "out of memory");
                 goto out;
         }
+        x.easy = e;
         curl_easy_setopt(e, CURLOPT_URL, url);
         curl_easy_setopt(e, CURLOPT_SHARE, c->share);
         curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
@@ -722,12 +730,16 @@ int docker_call(struct docker_client *c, const struct docker_request *req,
 
         if (resp)
                 memset(resp, 0, sizeof(*resp));
-        if (!atomic_load(&c->negotiated)) {
+        berth_err_clear(err);
+        if (!atomic_load(&c->negotiated))
                 r = docker_client_negotiate(c, err);
-                if (r < 0)
-                        return r;
-        }
-        return perform(c, req, c->api_version, resp, NULL, 0, err);
+        else
+                r = 0;
+        if (r == 0)
+                r = perform(c, req, c->api_version, resp, NULL, 0, err);
+        if (r < 0)
+                berth_err_subject(err, req->op, req->object);
+        return r;
 }
 
 void docker_response_release(struct docker_response *resp)
@@ -754,12 +766,14 @@ int docker_call_json(struct docker_client *c, const struct docker_request *req, 
         if (resp.len == 0)
                 goto out;
         *out = json_loadb(resp.body, resp.len, 0, &jerr);
-        if (!*out)
+        if (!*out) {
+                berth_err_subject(err, req->op, req->object);
                 r = berth_err_set(err, BERTH_EPROTO,
                                   "%s: the engine's answer is not valid JSON: %s (line %d column "
                                   "%d)",
                                   subject(req, subj, sizeof(subj)), jerr.text, jerr.line,
                                   jerr.column);
+        }
 out:
         docker_response_release(&resp);
         return r;
@@ -848,6 +862,8 @@ int docker_call_json_stream(struct docker_client *c, const struct docker_request
                 r = berth_err_set(err, BERTH_ECANCELLED, "%s: stopped by the caller",
                                   subject(req, subj, sizeof(subj)));
         }
+        if (r < 0)
+                berth_err_subject(err, req->op, req->object);
         berth_buf_release(&s.line);
         return r;
 }

@@ -74,13 +74,18 @@ const char *bt_label_filter(void)
 }
 
 static struct docker_client *client;
+static pid_t client_pid;
 
+/* check forks a child per test: a child must not reuse the parent's
+ * connections, so each process makes its own client. */
 struct docker_client *bt_client(void)
 {
         struct berth_err err;
 
-        if (client)
+        if (client && client_pid == getpid())
                 return client;
+        client = NULL; /* the parent's copy; the parent frees its own */
+        client_pid = getpid();
         berth_err_clear(&err);
         if (docker_client_from_env(&client, NULL, &err) < 0 ||
             docker_client_negotiate(client, &err) < 0)
@@ -126,15 +131,49 @@ static int rm_entry(const char *path, const struct stat *st, int flag, struct FT
         return remove(path) < 0 && errno != ENOENT ? -1 : 0;
 }
 
+/* Images the tests made carry the run label and a tag under
+ * berth-test/<run>-; untag exactly those (the run's base image, imported by
+ * tests/run with the same label, has no such tag and stays). */
+static void remove_test_images(struct docker_client *c, const char *filters)
+{
+        struct docker_request req = {.method = "GET"};
+        struct berth_err err;
+        json_t *j = NULL, *item, *tag;
+        char path[2048], prefix[256];
+        size_t i, k;
+
+        snprintf(path, sizeof(path), "/images/json?filters=%s", filters);
+        req.path = path;
+        snprintf(prefix, sizeof(prefix), "berth-test/%s-", bt_run_id());
+        if (docker_call_json(c, &req, &j, &err) < 0) {
+                fprintf(stderr, "bt_cleanup: %s\n", err.msg);
+                return;
+        }
+        json_array_foreach(j, i, item)
+        {
+                json_array_foreach(json_object_get(item, "RepoTags"), k, tag)
+                {
+                        const char *t = json_string_value(tag);
+                        char *esc;
+                        struct docker_request del = {.method = "DELETE", .path = path};
+
+                        if (!t || strncmp(t, prefix, strlen(prefix)))
+                                continue;
+                        esc = docker_escape(t);
+                        snprintf(path, sizeof(path), "/images/%s?force=1", esc);
+                        free(esc);
+                        if (docker_call(c, &del, NULL, &err) < 0 && err.code != BERTH_ENOTFOUND)
+                                fprintf(stderr, "bt_cleanup: %s\n", err.msg);
+                }
+        }
+        json_decref(j);
+}
+
 void bt_cleanup(void)
 {
         struct docker_client *c;
         char *filters, path[2048];
-        int i;
 
-        for (i = 0; i < ntmpdirs; i++)
-                nftw(tmpdirs[i], rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-        ntmpdirs = 0;
         if (!getenv("BERTH_TEST_RUN") || !getenv("DOCKER_HOST"))
                 return;
         c = bt_client();
@@ -147,6 +186,7 @@ void bt_cleanup(void)
         remove_listed(c, path, NULL, "Id", "/networks/%s");
         snprintf(path, sizeof(path), "/volumes?filters=%s", filters);
         remove_listed(c, path, "Volumes", "Name", "/volumes/%s?force=1");
+        remove_test_images(c, filters);
         free(filters);
 }
 
@@ -157,6 +197,9 @@ static void cleanup_fixture(void)
 
 void bt_tcase_engine(TCase *tc)
 {
+        /* checked: in each test's own process, even when it fails;
+         * unchecked: once more in the runner, for a test that crashed */
+        tcase_add_checked_fixture(tc, NULL, cleanup_fixture);
         tcase_add_unchecked_fixture(tc, NULL, cleanup_fixture);
         tcase_set_timeout(tc, 120);
 }
@@ -294,11 +337,27 @@ void bt_write_file(const char *dir, const char *name, const char *text)
         ck_assert_int_eq(fclose(f), 0);
 }
 
+static void remove_tmpdirs(void)
+{
+        int i;
+
+        for (i = 0; i < ntmpdirs; i++)
+                nftw(tmpdirs[i], rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+        ntmpdirs = 0;
+}
+
 const char *bt_tmpdir(void)
 {
+        static pid_t registered;
         const char *base = getenv("TMPDIR");
         char *d;
 
+        /* tests run in forked children: each process removes what it made */
+        if (registered != getpid()) {
+                registered = getpid();
+                ntmpdirs = 0;
+                atexit(remove_tmpdirs);
+        }
         ck_assert_int_lt(ntmpdirs, 8);
         snprintf(tmpdirs[ntmpdirs], PATH_MAX, "%s/berth-test-XXXXXX",
                  base && *base ? base : "/tmp");

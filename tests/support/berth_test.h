@@ -6,9 +6,11 @@
  * tests/run; they are never skipped silently.
  *
  * Every engine object a test creates must carry BT_LABEL=<run id> and a
- * name from bt_name(); bt_cleanup() removes every container, network,
- * volume and image with that label, and runs at exit and after each test
- * case (check's unchecked fixture), so a failing test leaves nothing.
+ * name from bt_name(); bt_cleanup() removes every container, network and
+ * volume with that label, and untags images with the label tagged
+ * berth-test/<run>-*, after each test (in its process, even when it
+ * fails), after each test case, and at exit, so a failing test leaves
+ * nothing.
  */
 #ifndef BERTH_TEST_H
 #define BERTH_TEST_H
@@ -55,7 +57,8 @@ int bt_run(char **out, char **errout, const char *const argv[]);
 /* Write text to dir/name (creating dir); aborts the test on failure. */
 void bt_write_file(const char *dir, const char *name, const char *text);
 
-/* A fresh temporary directory under $TMPDIR (removed by bt_cleanup). */
+/* A fresh temporary directory under $TMPDIR, removed when the process
+ * that made it exits (each check test runs in a process of its own). */
 const char *bt_tmpdir(void);
 
 #endif
