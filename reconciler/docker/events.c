@@ -197,10 +197,6 @@ static int events_on_object(json_t *obj, void *ud)
         struct events_ctx *ctx = ud;
         struct docker_event ev;
 
-        /* The transport may hand an error answer's {"message"} body here;
-         * it reports the HTTP status itself. */
-        if (!json_object_get(obj, "Type") && json_is_string(json_object_get(obj, "message")))
-                return 0;
         if (docker_event_decode(&ev, obj, &ctx->decode_err) < 0) {
                 ctx->decode_failed = 1;
                 return 1;

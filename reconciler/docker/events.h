@@ -69,7 +69,8 @@ const char *docker_event_attr(const struct docker_event *ev, const char *key);
  * Values of one filter are ORed, different filters are ANDed (labels are
  * all required).  since/until are unix nanoseconds, 0 meaning unset:
  * without since the stream starts now; without until it never ends by
- * itself. */
+ * itself.  Both bounds are inclusive, so a stream resumed with since set
+ * to the last event's time_nano sees that event again. */
 struct docker_event_filter {
         const char *const *types;      /* "container", "network", ... */
         const char *const *labels;     /* "key" or "key=value" */

@@ -316,6 +316,8 @@ START_TEST(engine_errors_are_reported)
         ck_assert_int_eq(col.err.http_status, 400);
         ck_assert_msg(strstr(col.err.msg, "cannot stream events: ") == col.err.msg, "%s",
                       col.err.msg);
+        ck_assert_msg(strstr(col.err.engine_msg, "cannot be after `until`"), "%s",
+                      col.err.engine_msg);
         ck_assert_int_eq(col.n, 0);
         collector_destroy(&col);
 
