@@ -55,7 +55,7 @@ void docker_volume_release(struct docker_volume *vol);
  * it whatever the result).  The engine answers a create of a name that
  * exists with the existing volume, unchanged (labels and options are not
  * updated): compare them when that matters.  An unknown driver is
- * BERTH_ENOTFOUND. */
+ * BERTH_ENOTFOUND, after the engine has looked for a plugin for 15 s. */
 int docker_volume_create(struct docker_volume *out, struct docker_client *c,
                          const struct docker_volume_spec *spec, struct berth_err *err);
 
