@@ -230,4 +230,14 @@ json_t *model_service_canonical(const struct model_project *p, const struct mode
 int model_service_hash(char out[65], const struct model_project *p, const struct model_service *s,
                        struct berth_err *err);
 
+/* The project as `berth config` shows it: Compose's shape (services,
+ * networks, volumes) with every value in its normalized long form (ports
+ * and volumes in the long syntax, durations like "1m30s", sizes in bytes,
+ * commands as lists).  Sensitive values print as "(sensitive)" unless
+ * show_sensitive.  A new reference; NULL on ENOMEM. */
+json_t *model_project_config(const struct model_project *p, int show_sensitive);
+
+/* A duration in nanoseconds as Go and Compose print it: "1m30s", "500ms". */
+const char *model_duration_format(int64_t ns, char *buf, size_t size);
+
 #endif

@@ -2,7 +2,11 @@
 #include <string.h>
 
 #include "berth_test.h"
+#include <stdio.h>
+#include <stdlib.h>
+
 #include "common/arena.h"
+#include "common/yamlout.h"
 #include "model/model.h"
 
 static const struct {
@@ -118,6 +122,68 @@ START_TEST(arena_holds_many_and_large_objects)
 }
 END_TEST
 
+static const struct {
+        int64_t ns;
+        const char *text;
+} durations[] = {
+    {0, "0s"},
+    {500000000LL, "500ms"},
+    {1500, "1500ns"},
+    {10000, "10us"},
+    {1000000000LL, "1s"},
+    {1500000000LL, "1.5s"},
+    {90000000000LL, "1m30s"},
+    {3600000000000LL, "1h"},
+    {9900000000000LL, "2h45m"},
+    {3661000000000LL, "1h1m1s"},
+};
+
+START_TEST(duration_format)
+{
+        char buf[64];
+
+        ck_assert_str_eq(model_duration_format(durations[_i].ns, buf, sizeof(buf)),
+                         durations[_i].text);
+}
+END_TEST
+
+static char *yaml_of(const char *json)
+{
+        json_t *v = json_loads(json, 0, NULL);
+        char *text = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&text, &len);
+        struct berth_err err;
+
+        ck_assert_ptr_nonnull(v);
+        ck_assert_int_eq(yamlout_write(f, v, 0, &err), 0);
+        fclose(f);
+        json_decref(v);
+        return text;
+}
+
+START_TEST(yaml_output_quotes_what_would_read_back_differently)
+{
+        char *y = yaml_of("{\"s\":{\"b\":\"yes\",\"n\":\"80\",\"t\":\"1:30\",\"e\":\"\","
+                          "\"x\":\"nginx:1.25\",\"i\":80,\"f\":true,\"z\":null,"
+                          "\"l\":[\"CMD\",\"0755\"]}}");
+
+        ck_assert_str_eq(y, "s:\n"
+                            "  b: \"yes\"\n"
+                            "  \"n\": \"80\"\n"
+                            "  t: \"1:30\"\n"
+                            "  e: \"\"\n"
+                            "  x: nginx:1.25\n"
+                            "  i: 80\n"
+                            "  f: true\n"
+                            "  z: null\n"
+                            "  l:\n"
+                            "  - CMD\n"
+                            "  - \"0755\"\n");
+        free(y);
+}
+END_TEST
+
 int main(void)
 {
         Suite *s = suite_create("model");
@@ -127,6 +193,8 @@ int main(void)
         tcase_add_test(tc, container_names);
         tcase_add_test(tc, canonical_redacts_sensitive_values_only_when_asked);
         tcase_add_test(tc, arena_holds_many_and_large_objects);
+        tcase_add_loop_test(tc, duration_format, 0, sizeof(durations) / sizeof(durations[0]));
+        tcase_add_test(tc, yaml_output_quotes_what_would_read_back_differently);
         suite_add_tcase(s, tc);
         return bt_unit_main(s);
 }
