@@ -324,6 +324,50 @@ START_TEST(connect_alias_disconnect_remove)
 }
 END_TEST
 
+/* IPv6: a network with an IPv6 pool, a container joined at a static
+ * IPv6 address. */
+START_TEST(ipv6_network)
+{
+        struct docker_client *c = bt_client();
+        struct docker_kv labels[] = {{BT_LABEL, bt_run_id()}};
+        const char *name = bt_name("net-v6");
+        char v6sub[64], v6ip[64], want[80], *cid;
+        unsigned hash = 5381;
+        const char *p;
+        struct docker_ipam_pool pool;
+        struct docker_network_spec spec = {
+            .name = name, .labels = labels, .n_labels = 1, .enable_ipv6 = 1};
+        struct docker_network_attach attach = {.ipv6_address = v6ip};
+        struct docker_network net;
+        struct berth_err err;
+        size_t i, v6 = 0;
+
+        for (p = name; *p; p++)
+                hash = hash * 33 + (unsigned char)*p;
+        snprintf(v6sub, sizeof(v6sub), "fd5b:e27a:%x::/64", hash & 0xffff);
+        snprintf(v6ip, sizeof(v6ip), "fd5b:e27a:%x::42", hash & 0xffff);
+        memset(&pool, 0, sizeof(pool));
+        pool.subnet = v6sub;
+        spec.ipam = &pool;
+        spec.n_ipam = 1;
+        ck_assert_msg(docker_network_create(NULL, c, &spec, &err) == 0, "%s", err.msg);
+        cid = start_container(bt_name("v6-c"));
+        ck_assert_msg(docker_network_connect(c, name, cid, &attach, &err) == 0, "%s", err.msg);
+
+        ck_assert_msg(docker_network_inspect(&net, c, name, &err) == 0, "%s", err.msg);
+        ck_assert_int_eq(net.enable_ipv6, 1);
+        for (i = 0; i < net.n_ipam; i++)
+                v6 += strcmp(net.ipam[i].subnet, v6sub) == 0;
+        ck_assert_uint_eq(v6, 1);
+        ck_assert_uint_eq(net.n_containers, 1);
+        snprintf(want, sizeof(want), "%s/64", v6ip);
+        ck_assert_str_eq(net.containers[0].ipv6_address, want);
+        ck_assert_str_ne(net.containers[0].ipv4_address, "");
+        docker_network_release(&net);
+        free(cid);
+}
+END_TEST
+
 START_TEST(missing_network_is_not_found_naming_it)
 {
         struct docker_client *c = bt_client();
@@ -422,6 +466,7 @@ int main(void)
         tcase_add_test(tc, ensure_races);
         tcase_add_test(tc, list_filters);
         tcase_add_test(tc, connect_alias_disconnect_remove);
+        tcase_add_test(tc, ipv6_network);
         tcase_add_test(tc, missing_network_is_not_found_naming_it);
         tcase_add_test(tc, invalid_specs);
         tcase_add_test(tc, prune_by_label);
