@@ -194,7 +194,8 @@ int docker_container_start(struct docker_client *c, const char *container, struc
 
 /* SIGTERM (or the container's stop signal), then SIGKILL after timeout_s
  * seconds; timeout_s < 0: the container's stop timeout.  The HTTP call
- * waits for that long plus a margin. */
+ * waits timeout_s plus DOCKER_DEFAULT_TIMEOUT_MS (with timeout_s < 0 it has
+ * no timeout of its own, the container's being unknown here). */
 int docker_container_stop(struct docker_client *c, const char *container, int timeout_s,
                           struct berth_err *err);
 int docker_container_restart(struct docker_client *c, const char *container, int timeout_s,
