@@ -845,37 +845,49 @@ static int summary_parse(struct docker_container_summary *sum, json_t *item)
         return 0;
 }
 
+/* Append "&filters={"label":[...]}" (escaped) to path: 0, BERTH_ENOMEM or
+ * BERTH_ETOOBIG. */
+static int label_filters(struct berth_buf *path, const char *const *labels)
+{
+        json_t *filters = json_pack("{s:[]}", "label");
+        json_t *arr = json_object_get(filters, "label");
+        char *text = NULL, *esc = NULL;
+        size_t i;
+        int r = arr ? 0 : BERTH_ENOMEM;
+
+        for (i = 0; r == 0 && labels[i]; i++)
+                if (json_array_append_new(arr, json_string(labels[i])) < 0)
+                        r = BERTH_ENOMEM;
+        if (r == 0 && !(text = json_dumps(filters, JSON_COMPACT)))
+                r = BERTH_ENOMEM;
+        if (r == 0 && !(esc = docker_escape(text)))
+                r = BERTH_ENOMEM;
+        if (r == 0)
+                r = berth_buf_printf(path, "&filters=%s", esc);
+        json_decref(filters);
+        free(text);
+        free(esc);
+        return r;
+}
+
 int docker_container_list(struct docker_container_list *out, struct docker_client *c,
                           const char *const *labels, struct berth_err *err)
 {
         struct docker_request req = {.method = "GET", .op = "list containers"};
         struct berth_buf path;
-        json_t *filters = NULL, *arr = NULL, *item;
-        char *text = NULL, *esc = NULL;
+        json_t *item;
         size_t i;
-        int r = 0;
+        int r;
 
         memset(out, 0, sizeof(*out));
         berth_buf_init(&path, 1 << 16);
-        if (berth_buf_addstr(&path, "/containers/json?all=1") < 0)
-                goto nomem;
-        if (labels && labels[0]) {
-                filters = json_pack("{s:[]}", "label");
-                arr = json_object_get(filters, "label");
-                for (i = 0; arr && labels[i]; i++)
-                        if (json_array_append_new(arr, json_string(labels[i])) < 0)
-                                goto nomem;
-                text = filters ? json_dumps(filters, JSON_COMPACT) : NULL;
-                esc = text ? docker_escape(text) : NULL;
-                if (!esc)
-                        goto nomem;
-                r = berth_buf_printf(&path, "&filters=%s", esc);
-                if (r == BERTH_ETOOBIG) {
-                        r = berth_err_set(err, r, "cannot list containers: label filter too long");
-                        goto out;
-                }
-                if (r < 0)
-                        goto nomem;
+        r = berth_buf_addstr(&path, "/containers/json?all=1");
+        if (r == 0 && labels && labels[0])
+                r = label_filters(&path, labels);
+        if (r < 0) {
+                r = berth_err_set(err, r, "cannot list containers: %s",
+                                  r == BERTH_ETOOBIG ? "label filter too long" : "out of memory");
+                goto out;
         }
         req.path = path.data;
         r = docker_call_json(c, &req, &out->raw, err);
@@ -887,21 +899,19 @@ int docker_container_list(struct docker_container_list *out, struct docker_clien
                 goto out;
         }
         out->items = calloc(json_array_size(out->raw) + 1, sizeof(*out->items));
-        if (!out->items)
-                goto nomem;
+        if (!out->items) {
+                r = berth_err_set(err, BERTH_ENOMEM, "out of memory");
+                goto out;
+        }
         json_array_foreach(out->raw, i, item)
         {
                 out->count = i + 1;
-                if (summary_parse(&out->items[i], item) < 0)
-                        goto nomem;
+                if (summary_parse(&out->items[i], item) < 0) {
+                        r = berth_err_set(err, BERTH_ENOMEM, "out of memory");
+                        goto out;
+                }
         }
-        goto out;
-nomem:
-        r = berth_err_set(err, BERTH_ENOMEM, "out of memory");
 out:
-        json_decref(filters);
-        free(text);
-        free(esc);
         berth_buf_release(&path);
         return r;
 }

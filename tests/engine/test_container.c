@@ -477,6 +477,7 @@ START_TEST(missing_container_is_not_found_by_name)
         const char *nope = bt_name("nope");
         struct docker_container_info info;
         struct docker_wait_result w;
+        struct docker_logs_options o;
         struct docker_output out;
         struct berth_err err;
         char want[512];
@@ -507,6 +508,14 @@ START_TEST(missing_container_is_not_found_by_name)
             BERTH_ENOTFOUND);
         snprintf(want, sizeof(want), "cannot read logs of container '%s': no such container", nope);
         ck_assert_str_eq(err.msg, want);
+        /* the same from the log stream itself (no inspect first) */
+        docker_logs_options_init(&o);
+        o.tty = DOCKER_TTY_NO;
+        ck_assert_int_eq(
+            docker_container_logs(bt_client(), nope, &o, docker_output_collect, &out, &err),
+            BERTH_ENOTFOUND);
+        ck_assert_str_eq(err.msg, want);
+        ck_assert_str_eq(docker_output_stdout(&out), "");
         docker_output_release(&out);
 }
 END_TEST
