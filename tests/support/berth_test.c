@@ -25,9 +25,20 @@ static const char *env_required(const char *name)
         return v;
 }
 
+/* "<run>-<suite>": each test program has its own scope, so suites that
+ * ctest runs in parallel never clean up each other's objects; tests/run's
+ * final sweep removes everything whose label starts with "<run>-". */
 const char *bt_run_id(void)
 {
-        return env_required("BERTH_TEST_RUN");
+        static char id[128];
+        const char *suite = program_invocation_short_name;
+
+        if (!id[0]) {
+                if (!strncmp(suite, "test_", 5))
+                        suite += 5;
+                snprintf(id, sizeof(id), "%s-%s", env_required("BERTH_TEST_RUN"), suite);
+        }
+        return id;
 }
 
 const char *bt_image(void)

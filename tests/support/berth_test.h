@@ -22,7 +22,7 @@
 #define BT_LABEL "berth.test-run"
 
 /* Environment (aborts the test with a clear message when unset). */
-const char *bt_run_id(void);            /* BERTH_TEST_RUN */
+const char *bt_run_id(void);            /* BERTH_TEST_RUN + "-" + suite: this program's scope */
 const char *bt_image(void);             /* BERTH_TEST_IMAGE: local busybox image */
 const char *bt_registry(void);          /* BERTH_TEST_REGISTRY: "127.0.0.1:5000" */
 const char *bt_registry_user(void);     /* BERTH_TEST_REGISTRY_USER */
