@@ -182,23 +182,31 @@ static void remove_test_images(struct docker_client *c, const char *filters)
 
 void bt_cleanup(void)
 {
-        struct docker_client *c;
+        struct docker_client *c = NULL;
+        struct berth_err err;
         char *filters, path[2048];
 
         if (!getenv("BERTH_TEST_RUN") || !getenv("DOCKER_HOST"))
                 return;
-        c = bt_client();
-        filters = docker_filters("label", bt_label_filter(), NULL);
-        if (!filters)
+        /* A client of its own, freed here: cleanup also runs in check's
+         * parent process, whose children must not inherit a live client
+         * (its connections, and a leak report from each child). */
+        if (docker_client_from_env(&c, NULL, &err) < 0) {
+                fprintf(stderr, "bt_cleanup: %s\n", err.msg);
                 return;
-        snprintf(path, sizeof(path), "/containers/json?all=1&filters=%s", filters);
-        remove_listed(c, path, NULL, "Id", "/containers/%s?force=1&v=1");
-        snprintf(path, sizeof(path), "/networks?filters=%s", filters);
-        remove_listed(c, path, NULL, "Id", "/networks/%s");
-        snprintf(path, sizeof(path), "/volumes?filters=%s", filters);
-        remove_listed(c, path, "Volumes", "Name", "/volumes/%s?force=1");
-        remove_test_images(c, filters);
-        free(filters);
+        }
+        filters = docker_filters("label", bt_label_filter(), NULL);
+        if (filters) {
+                snprintf(path, sizeof(path), "/containers/json?all=1&filters=%s", filters);
+                remove_listed(c, path, NULL, "Id", "/containers/%s?force=1&v=1");
+                snprintf(path, sizeof(path), "/networks?filters=%s", filters);
+                remove_listed(c, path, NULL, "Id", "/networks/%s");
+                snprintf(path, sizeof(path), "/volumes?filters=%s", filters);
+                remove_listed(c, path, "Volumes", "Name", "/volumes/%s?force=1");
+                remove_test_images(c, filters);
+                free(filters);
+        }
+        docker_client_free(c);
 }
 
 static void cleanup_fixture(void)
