@@ -1,0 +1,383 @@
+/* scan.c - walk the manifest root (see manifest/scan.h for the rules). */
+#include "manifest/scan.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/err.h"
+#include "manifest/diag.h"
+
+/* Directories deeper than this below the root are refused: a manifest
+ * tree is a few levels deep, and the walk holds one descriptor per level. */
+#define SCAN_MAX_DEPTH 32
+
+struct scan {
+        struct manifest_list *out;
+        struct diag_list *diags;
+        const char *real_root; /* realpath of the root */
+        char *show_root;       /* the root as written, trailing '/' cut; "" for "." */
+        struct {
+                dev_t dev;
+                ino_t ino;
+        } open_dirs[SCAN_MAX_DEPTH + 2]; /* the directories being walked */
+        size_t depth;
+        size_t errors;
+        int oom;
+};
+
+void manifest_list_init(struct manifest_list *l)
+{
+        memset(l, 0, sizeof(*l));
+}
+
+void manifest_list_release(struct manifest_list *l)
+{
+        size_t i;
+
+        for (i = 0; i < l->n; i++) {
+                free(l->v[i].path);
+                free(l->v[i].rel);
+                free(l->v[i].name);
+        }
+        free(l->v);
+        manifest_list_init(l);
+}
+
+static bool has_suffix(const char *s, const char *suffix)
+{
+        size_t n = strlen(s), m = strlen(suffix);
+
+        return n >= m && memcmp(s + n - m, suffix, m) == 0;
+}
+
+bool manifest_name_ignored(const char *name)
+{
+        static const char *const leftovers[] = {"~", ".swp", ".swx", ".bak", ".tmp", NULL};
+        const char *const *p;
+
+        if (name[0] == '.' || strcmp(name, "4913") == 0)
+                return true;
+        for (p = leftovers; *p; p++)
+                if (has_suffix(name, *p))
+                        return true;
+        return false;
+}
+
+bool manifest_name_is_manifest(const char *name)
+{
+        return !manifest_name_ignored(name) &&
+               (has_suffix(name, ".yaml") || has_suffix(name, ".yml"));
+}
+
+/* a + "/" + b, or b alone when a is empty; NULL on ENOMEM */
+static char *join(const char *a, const char *b)
+{
+        size_t la = strlen(a), lb = strlen(b);
+        int slash = la && a[la - 1] != '/';
+        char *s;
+
+        if (!la)
+                return strdup(b);
+        s = malloc(la + (size_t)slash + lb + 1);
+        if (!s)
+                return NULL;
+        memcpy(s, a, la);
+        if (slash)
+                s[la] = '/';
+        memcpy(s + la + (size_t)slash, b, lb + 1);
+        return s;
+}
+
+__attribute__((format(printf, 4, 5))) static void scan_diag(struct scan *s, enum diag_severity sev,
+                                                            const char *rel, const char *fmt, ...)
+{
+        char *name =
+            rel[0] ? join(s->show_root, rel) : strdup(s->show_root[0] ? s->show_root : ".");
+        va_list ap;
+
+        if (sev == DIAG_ERROR)
+                s->errors++;
+        va_start(ap, fmt);
+        diag_addv(s->diags, sev, name ? name : rel, 0, 0, "", fmt, ap);
+        va_end(ap);
+        free(name);
+}
+
+static bool inside_root(const struct scan *s, const char *real)
+{
+        size_t n = strlen(s->real_root);
+
+        if (strcmp(s->real_root, "/") == 0)
+                return true;
+        return strncmp(real, s->real_root, n) == 0 && (real[n] == '/' || real[n] == '\0');
+}
+
+static int add_file(struct scan *s, const char *rel, const char *path, const char *name)
+{
+        struct manifest_list *l = s->out;
+        struct manifest_file f;
+
+        if (l->n == l->cap) {
+                size_t cap = l->cap ? l->cap * 2 : 16;
+                struct manifest_file *v = realloc(l->v, cap * sizeof(*v));
+
+                if (!v)
+                        return -1;
+                l->v = v;
+                l->cap = cap;
+        }
+        f.path = strdup(path);
+        f.rel = strdup(rel);
+        f.name = strdup(name);
+        if (!f.path || !f.rel || !f.name) {
+                free(f.path);
+                free(f.rel);
+                free(f.name);
+                return -1;
+        }
+        l->v[l->n++] = f;
+        return 0;
+}
+
+static void scan_dir(struct scan *s, const char *rel);
+
+/* One directory entry; st is from lstat (symlinks not followed). */
+static void scan_entry(struct scan *s, int dirfd, const char *name, const char *rel,
+                       struct stat *st)
+{
+        bool is_manifest = manifest_name_is_manifest(name);
+        char *path = join(s->real_root, rel), *shown = join(s->show_root, rel), *real = NULL;
+        char target[PATH_MAX];
+        ssize_t n;
+        size_t i;
+
+        if (!path || !shown)
+                goto oom;
+        if (S_ISLNK(st->st_mode)) {
+                if (fstatat(dirfd, name, st, 0) < 0) {
+                        int e = errno;
+
+                        if (is_manifest) {
+                                n = readlinkat(dirfd, name, target, sizeof(target) - 1);
+                                target[n < 0 ? 0 : n] = '\0';
+                                scan_diag(s, DIAG_ERROR, rel,
+                                          "symlink to '%s' cannot be followed: %s", target,
+                                          strerror(e));
+                        }
+                        goto out;
+                }
+                if (!S_ISDIR(st->st_mode) && !is_manifest)
+                        goto out;
+                real = realpath(path, NULL);
+                if (!real) {
+                        if (errno == ENOMEM)
+                                goto oom;
+                        scan_diag(s, DIAG_ERROR, rel, "cannot resolve symlink: %s",
+                                  strerror(errno));
+                        goto out;
+                }
+                if (!inside_root(s, real)) {
+                        scan_diag(s, DIAG_ERROR, rel,
+                                  "symlink leads outside the manifest root (to '%s'); berth reads "
+                                  "only files inside the root",
+                                  real);
+                        goto out;
+                }
+        }
+        if (S_ISDIR(st->st_mode)) {
+                for (i = 0; i < s->depth; i++)
+                        if (s->open_dirs[i].dev == st->st_dev && s->open_dirs[i].ino == st->st_ino)
+                                break;
+                if (i < s->depth) {
+                        scan_diag(s, DIAG_WARNING, rel,
+                                  "ignoring symlink loop: it leads back to a directory being "
+                                  "scanned");
+                        goto out;
+                }
+                if (s->depth > SCAN_MAX_DEPTH) {
+                        scan_diag(s, DIAG_ERROR, rel,
+                                  "directory is nested more than %d levels below the manifest root",
+                                  SCAN_MAX_DEPTH);
+                        goto out;
+                }
+                scan_dir(s, rel);
+        } else if (is_manifest && S_ISREG(st->st_mode)) {
+                if (add_file(s, rel, path, shown) < 0)
+                        goto oom;
+        } else if (is_manifest) {
+                scan_diag(s, DIAG_ERROR, rel, "not a regular file");
+        }
+        goto out;
+oom:
+        s->oom = 1;
+out:
+        free(real);
+        free(path);
+        free(shown);
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+        return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The names in dir that are not ignored, sorted (so diagnostics come in
+ * the same order on every file system); NULL with *n 0 on ENOMEM. */
+static char **dir_names(struct scan *s, DIR *dir, const char *rel, size_t *n)
+{
+        char **v = NULL, **grown;
+        size_t cap = 0;
+        struct dirent *de;
+
+        *n = 0;
+        for (;;) {
+                errno = 0;
+                de = readdir(dir);
+                if (!de) {
+                        if (errno)
+                                scan_diag(s, DIAG_ERROR, rel, "cannot read directory: %s",
+                                          strerror(errno));
+                        break;
+                }
+                if (manifest_name_ignored(de->d_name)) /* also "." and ".." */
+                        continue;
+                if (*n == cap) {
+                        cap = cap ? cap * 2 : 32;
+                        grown = realloc(v, cap * sizeof(*v));
+                        if (!grown)
+                                goto oom;
+                        v = grown;
+                }
+                if (!(v[*n] = strdup(de->d_name)))
+                        goto oom;
+                (*n)++;
+        }
+        if (*n)
+                qsort(v, *n, sizeof(*v), name_cmp);
+        return v;
+oom:
+        s->oom = 1;
+        while (*n)
+                free(v[--*n]);
+        free(v);
+        return NULL;
+}
+
+static void scan_dir(struct scan *s, const char *rel)
+{
+        char *path = join(s->real_root, rel), *child, **names = NULL;
+        size_t n = 0, i;
+        struct stat st;
+        DIR *dir = NULL;
+        int fd = -1;
+
+        if (!path) {
+                s->oom = 1;
+                return;
+        }
+        fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0 || fstat(fd, &st) < 0 || !(dir = fdopendir(fd))) {
+                scan_diag(s, DIAG_ERROR, rel, "cannot read directory: %s", strerror(errno));
+                if (fd >= 0)
+                        close(fd);
+                goto out;
+        }
+        s->open_dirs[s->depth].dev = st.st_dev;
+        s->open_dirs[s->depth].ino = st.st_ino;
+        s->depth++;
+        names = dir_names(s, dir, rel, &n);
+        for (i = 0; i < n && !s->oom; i++) {
+                if (fstatat(dirfd(dir), names[i], &st, AT_SYMLINK_NOFOLLOW) < 0)
+                        continue; /* removed while we read the directory */
+                child = join(rel, names[i]);
+                if (!child) {
+                        s->oom = 1;
+                        break;
+                }
+                scan_entry(s, dirfd(dir), names[i], child, &st);
+                free(child);
+        }
+        for (i = 0; i < n; i++)
+                free(names[i]);
+        free(names);
+        s->depth--;
+        closedir(dir);
+out:
+        free(path);
+}
+
+static int rel_cmp(const void *a, const void *b)
+{
+        return strcmp(((const struct manifest_file *)a)->rel,
+                      ((const struct manifest_file *)b)->rel);
+}
+
+int manifest_scan(struct manifest_list *out, const char *root, struct diag_list *diags,
+                  struct berth_err *err)
+{
+        struct scan s = {.out = out, .diags = diags};
+        size_t from = diags->n, len, i;
+        char *real = NULL;
+        const char *base;
+        struct stat st;
+        int r = 0;
+
+        if (stat(root, &st) < 0) {
+                if (errno == ENOENT)
+                        return berth_err_set(err, BERTH_ENOTFOUND,
+                                             "manifest root '%s' does not exist", root);
+                return berth_err_set(err, BERTH_EIO, "cannot read manifest root '%s': %s", root,
+                                     strerror(errno));
+        }
+        if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode))
+                return berth_err_set(err, BERTH_EIO,
+                                     "manifest root '%s' is neither a directory nor a file", root);
+        real = realpath(root, NULL);
+        if (!real) {
+                r = errno == ENOMEM ? BERTH_ENOMEM : BERTH_EIO;
+                berth_err_set(err, r, "cannot resolve manifest root '%s': %s", root,
+                              strerror(errno));
+                goto out;
+        }
+        if (S_ISREG(st.st_mode)) {
+                out->root_is_file = true;
+                /* the name as given: a symlink's target may be called anything */
+                base = strrchr(root, '/');
+                if (add_file(&s, base ? base + 1 : root, real, root) < 0)
+                        s.oom = 1;
+                goto done;
+        }
+        s.real_root = real;
+        s.show_root = strdup(strcmp(root, ".") == 0 || strcmp(root, "./") == 0 ? "" : root);
+        if (!s.show_root) {
+                s.oom = 1;
+                goto done;
+        }
+        for (len = strlen(s.show_root); len > 1 && s.show_root[len - 1] == '/'; len--)
+                s.show_root[len - 1] = '\0';
+        scan_dir(&s, "");
+        if (out->n > 1)
+                qsort(out->v, out->n, sizeof(*out->v), rel_cmp);
+done:
+        if (s.oom) {
+                manifest_list_release(out);
+                r = berth_err_set(err, BERTH_ENOMEM, "out of memory scanning '%s'", root);
+        } else if (s.errors) {
+                for (i = from; i < diags->n; i++)
+                        if (diags->v[i].severity == DIAG_ERROR)
+                                break;
+                r = i < diags->n ? diag_to_err(err, BERTH_EINVALID, &diags->v[i])
+                                 : berth_err_set(err, BERTH_EINVALID, "cannot scan '%s'", root);
+        }
+out:
+        free(s.show_root);
+        free(real);
+        return r;
+}
