@@ -42,7 +42,7 @@
  * arena); free it with doc_free().  Nodes and strings are never freed one
  * by one.
  *
- * May not use: anything but libc, libyaml, jansson and common/.
+ * May not use: anything but libc, libyaml, jansson, common/ and manifest/diag.
  */
 #ifndef BERTH_MANIFEST_DOC_H
 #define BERTH_MANIFEST_DOC_H
