@@ -14,10 +14,8 @@
 #include "schema/internal.h"
 #include "schema/schema.h"
 
-const char *schema_text(size_t *len)
+const char *schema_text(void)
 {
-        if (len)
-                *len = (size_t)berth_manifest_schema_len;
         return berth_manifest_schema;
 }
 
@@ -80,8 +78,8 @@ static const char *where_index(struct compiler *c, const char *where, size_t i)
         return berth_arena_printf(c->s->arena, "%s/%zu", where, i);
 }
 
-/* A pattern berth's regcomp would read differently from ECMA-262: escapes
- * of letters and digits (\d, \w, \s, \b, \1) and (?...) groups. */
+/* Does regcomp read p as ECMA-262 does?  Not escapes of letters and
+ * digits (\d, \w, \s, \b, \1), not (?...) groups. */
 static bool pattern_portable(const char *p)
 {
         for (; *p; p++) {
@@ -520,6 +518,23 @@ static struct sch_node *compile(struct compiler *c, json_t *j, const char *where
         return n;
 }
 
+/* A $ref that leads back to itself through other $refs names no schema
+ * (and would loop for ever). */
+static int refs_check(struct compiler *c)
+{
+        size_t i, steps;
+
+        for (i = 0; i < c->nmemo; i++) {
+                const struct sch_node *n = c->memo[i].node;
+
+                for (steps = 0; n->ref && steps <= c->nmemo; steps++)
+                        n = n->ref;
+                if (n->ref)
+                        return fail(c, c->memo[i].node->where, "$ref leads back to itself");
+        }
+        return 0;
+}
+
 void schema_free(struct schema *s)
 {
         size_t i;
@@ -543,6 +558,7 @@ int schema_parse(struct schema **out, const char *text, size_t len, struct berth
         int rc = 0;
 
         *out = NULL;
+        berth_err_clear(c.err);
         c.s = s;
         if (!s || !(s->arena = berth_arena_new())) {
                 rc = nomem(&c);
@@ -556,6 +572,8 @@ int schema_parse(struct schema **out, const char *text, size_t len, struct berth
         }
         if (!(s->root = compile(&c, s->json, "#")))
                 rc = c.err->code < 0 ? c.err->code : BERTH_EINVALID;
+        else
+                rc = refs_check(&c);
 out:
         free(c.memo);
         if (rc < 0)
@@ -571,10 +589,8 @@ static struct berth_err builtin_err;
 
 static void builtin_load(void)
 {
-        size_t len;
-        const char *text = schema_text(&len);
-
-        if (schema_parse(&builtin, text, len, &builtin_err) < 0)
+        if (schema_parse(&builtin, berth_manifest_schema, (size_t)berth_manifest_schema_len,
+                         &builtin_err) < 0)
                 berth_err_prefix(&builtin_err, "cannot load the built-in manifest schema");
 }
 

@@ -31,10 +31,15 @@ struct problems {
         size_t n, cap;
 };
 
+/* Schemas applied inside one another: documents are at most 64 deep
+ * (doc_limits) and each level applies a few schemas. */
+#define MAX_SCHEMA_DEPTH 256
+
 struct vctx {
         char *path; /* the current instance's path, NUL-terminated */
         size_t len, cap;
         size_t seq;
+        int depth; /* check() calls in progress */
         bool oom;
 };
 
@@ -887,12 +892,14 @@ static int check_object(struct vctx *c, const struct sch_node *s, struct inst *i
 
 /* Does branch s take values of type t at all?  Picks the branch whose
  * errors a failed oneOf/anyOf shows. */
-static bool branch_takes(const struct sch_node *s, unsigned t)
+static bool branch_takes(const struct sch_node *s, unsigned t, int depth)
 {
         const json_t *v;
         size_t i;
 
         s = deref(s);
+        if (depth > 16)
+                return true; /* a schema that contains itself */
         if (s->is_false)
                 return false;
         if (s->types)
@@ -912,7 +919,7 @@ static bool branch_takes(const struct sch_node *s, unsigned t)
                 const struct sch_list *l = s->one_of.n ? &s->one_of : &s->any_of;
 
                 for (i = 0; i < l->n; i++)
-                        if (branch_takes(l->v[i], t))
+                        if (branch_takes(l->v[i], t, depth + 1))
                                 return true;
                 return false;
         }
@@ -946,7 +953,7 @@ static int check_choice(struct vctx *c, const struct sch_list *l, bool one, cons
                 n = local_error(c, out, xmsg, in, "%s", "");
         } else {
                 for (i = 0; i < l->n; i++)
-                        if (branch_takes(l->v[i], in->type) &&
+                        if (branch_takes(l->v[i], in->type, 0) &&
                             (best == l->n || errs[i] < errs[best]))
                                 best = i;
                 if (best < l->n) {
@@ -981,8 +988,30 @@ out:
         return n;
 }
 
-/* Validate in against s; returns the number of errors added to out. */
+static int check_node(struct vctx *c, const struct sch_node *s, struct inst *in,
+                      struct problems *out);
+
+/* Validate in against s; returns the number of errors added to out.  A
+ * schema that applies itself to the same value (`{"anyOf": [{"$ref":
+ * "#"}]}`) stops at a depth no manifest reaches instead of overflowing
+ * the stack. */
 static int check(struct vctx *c, const struct sch_node *s, struct inst *in, struct problems *out)
+{
+        int n;
+
+        if (c->depth >= MAX_SCHEMA_DEPTH) {
+                add(c, out, DIAG_ERROR, in->node, "the schema nests deeper than %d here",
+                    MAX_SCHEMA_DEPTH);
+                return 1;
+        }
+        c->depth++;
+        n = check_node(c, s, in, out);
+        c->depth--;
+        return n;
+}
+
+static int check_node(struct vctx *c, const struct sch_node *s, struct inst *in,
+                      struct problems *out)
 {
         const char *xmsg = s->x_message;
         size_t i;

@@ -77,9 +77,9 @@ struct diag_list;
 struct doc_node;
 struct schema;
 
-/* The compiled-in manifest schema text (NUL-terminated); *len (may be
- * NULL) is set to its length.  For `berth schema`. */
-const char *schema_text(size_t *len);
+/* The compiled-in manifest schema, as schema/manifest.schema.json says it
+ * (NUL-terminated, static).  For `berth schema`. */
+const char *schema_text(void);
 
 /* Parse and compile a draft-07 schema from text[0..len).  On success *out
  * is owned by the caller: schema_free() it.  BERTH_EINVALID (err says
@@ -98,8 +98,8 @@ void schema_free(struct schema *s); /* NULL is a no-op */
 /* Validate the tree at root against s, appending every problem to diags
  * (errors and warnings, in order of position) under the name file (NULL:
  * the file in root's positions).  root NULL (an empty manifest) is valid.
- * Returns the number of errors added (0: valid), or BERTH_ENOMEM (some
- * problems may have been added). */
+ * diags may be NULL only when root is.  Returns the number of errors
+ * added (0: valid), or BERTH_ENOMEM (some problems may have been added). */
 int schema_validate(const struct schema *s, const struct doc_node *root, const char *file,
                     struct diag_list *diags);
 
