@@ -40,20 +40,28 @@
  *   - required: `missing required key 'image'` for each missing key, or the
  *     map's `x-required-message` once, at the map;
  *   - additionalProperties false: `unknown key 'imag' (did you mean
- *     'image'?)` at the key, suggesting a supported key within edit distance
- *     2 (or equal but for case);
- *   - type: `expected a boolean, found the string "yes"`, with `: "yes" is
- *     not a boolean in YAML 1.2, write true or false` for the YAML 1.1
- *     booleans, or `: quote it ("3.8")` where only a string fits;
+ *     'image'?)` at the key, suggesting the supported key (not one the
+ *     schema refuses) closest in edit distance (transpositions count 1,
+ *     case does not count), if at most 2 and less than the key's length;
+ *   - type: `expected a boolean, found the string "yes"`, followed by
+ *     `: "yes" is not a boolean in YAML 1.2, write true or false` for the
+ *     YAML 1.1 booleans (yes/no/on/off/y/n), by `: write 80 without
+ *     quotes` when the unquoted text has a wanted type, by `: quote it
+ *     ("3.8")` when the quoted text would pass; these three win over an
+ *     x-message, which otherwise replaces the type message;
  *   - enum: `"sometimes" must be one of always, never, missing`;
  *   - oneOf / anyOf with no match: a scalar gets the x-message; otherwise
  *     the errors of the branch that takes the value's type (the one with
- *     fewest errors), else `expected a string or a list of strings, found a
+ *     fewest errors: a long-syntax port says which field is wrong), else
+ *     the x-message, else `expected a string or a list of strings, found a
  *     mapping`; a oneOf matched more than once: `matches more than one
  *     form`;
  *   - pattern, bounds, lengths, uniqueItems without x-message: `"x" does
  *     not match ^...$`, `0 must be at least 1`, `must not be empty`,
- *     `duplicate item "NET_ADMIN" (first at line 7)`.
+ *     `duplicate item "NET_ADMIN" (same as [0])`.
+ * An x-message belongs to the schema that carries it (or to the $ref that
+ * does) and to the value that schema is applied to, not to the values
+ * inside it.  Only the first failing check of a scalar is reported.
  * Inside a failed oneOf / anyOf only the chosen branch's errors are shown:
  * no cascades.  A plain scalar that YAML 1.1 (docker-compose 1.x, PyYAML)
  * reads differently (`22:22` base 60, `0755` octal, `1_000`) and that the
