@@ -1,0 +1,455 @@
+/* volumes: (short and long syntax) and tmpfs: of a service, and host
+ * paths made absolute the way Compose makes them. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/arena.h"
+#include "common/err.h"
+#include "manifest/normalize_int.h"
+
+/* ---- host paths ---- */
+
+/* The components of in (absolute) with "." and ".." resolved, into out
+ * (at least strlen(in) + 2 bytes). */
+static void clean_path(char *out, const char *in)
+{
+        size_t n = 0, len;
+        const char *p = in, *q;
+
+        while (*p) {
+                while (*p == '/')
+                        p++;
+                if (!*p)
+                        break;
+                q = strchr(p, '/');
+                len = q ? (size_t)(q - p) : strlen(p);
+                if (len == 2 && p[0] == '.' && p[1] == '.') {
+                        while (n > 0 && out[n - 1] != '/')
+                                n--;
+                        if (n > 0)
+                                n--;
+                } else if (!(len == 1 && p[0] == '.')) {
+                        out[n++] = '/';
+                        memcpy(out + n, p, len);
+                        n += len;
+                }
+                p += len;
+        }
+        if (n == 0)
+                out[n++] = '/';
+        out[n] = '\0';
+}
+
+char *nz_host_path(struct nz *z, const char *written, const struct doc_node *at, const char *path)
+{
+        const char *base = "", *rest = written;
+        char *joined, *clean, *result;
+        size_t len;
+
+        if (written[0] == '~') {
+                if (written[1] && written[1] != '/') {
+                        nz_error(z, at, path,
+                                 "'%s': ~user paths are not supported: write the absolute path",
+                                 written);
+                        return NULL;
+                }
+                if (!z->ctx->home || !*z->ctx->home) {
+                        nz_error(z, at, path, "'%s' starts with ~ but HOME is not set", written);
+                        return NULL;
+                }
+                base = z->ctx->home;
+                rest = written + 1;
+        } else if (written[0] != '/') {
+                if (!z->ctx->dir || z->ctx->dir[0] != '/') {
+                        nz_error(z, at, path,
+                                 "'%s' is relative, but the manifest's directory is not known",
+                                 written);
+                        return NULL;
+                }
+                base = z->ctx->dir;
+        }
+        len = strlen(base) + strlen(rest) + 3;
+        joined = malloc(len);
+        clean = malloc(len);
+        if (joined && clean) {
+                snprintf(joined, len, "%s/%s", base, rest);
+                clean_path(clean, joined);
+                result = nz_strdup(z, clean);
+        } else {
+                z->nomem = 1;
+                result = NULL;
+        }
+        free(joined);
+        free(clean);
+        return result;
+}
+
+/* ---- targets ---- */
+
+static int check_target(struct nz *z, const char *target, const struct doc_node *at,
+                        const char *path)
+{
+        if (target[0] != '/') {
+                nz_error(z, at, path, "target '%s' must be an absolute path in the container",
+                         target);
+                return -1;
+        }
+        if (strspn(target, "/") == strlen(target)) {
+                nz_error(z, at, path, "cannot mount over the container's root directory");
+                return -1;
+        }
+        return 0;
+}
+
+/* -1 after reporting a target already used by one of s's mounts
+ * (mounts[i] came from volumes[item[i]]). */
+static int target_free(struct nz *z, const struct model_service *s, const size_t *item,
+                       const char *target, const struct doc_node *at, const char *path)
+{
+        size_t i;
+
+        for (i = 0; i < s->nmounts; i++)
+                if (strcmp(s->mounts[i].target, target) == 0) {
+                        nz_error(z, at, path, "target %s is already mounted by volumes[%zu]",
+                                 target, item[i]);
+                        return -1;
+                }
+        return 0;
+}
+
+static void add_mount(struct nz *z, struct model_service *s, size_t *item, size_t index,
+                      const struct model_mount *m, const struct doc_node *at, const char *path)
+{
+        struct model_mount *v;
+
+        if (!m->target || check_target(z, m->target, at, path) < 0 ||
+            target_free(z, s, item, m->target, at, path) < 0)
+                return;
+        if (!(v = nz_grow(z, s->mounts, s->nmounts, sizeof(*v))))
+                return;
+        s->mounts = v;
+        item[s->nmounts] = index;
+        v[s->nmounts++] = *m;
+}
+
+/* A named volume: it must be declared. */
+static int volume_source(struct nz *z, struct model_mount *m, const char *name,
+                         const struct doc_node *at, const char *path)
+{
+        const struct model_volume *vol = model_volume_find(z->p, name);
+
+        if (!vol) {
+                nz_error(z, at, path, "volume '%s' is not declared under the top-level volumes key",
+                         name);
+                return -1;
+        }
+        m->source = vol->engine_name;
+        m->volume = vol->name;
+        return 0;
+}
+
+static int is_propagation(const char *s)
+{
+        static const char *const v[] = {"rprivate", "private", "rshared", "shared",
+                                        "rslave",   "slave",   NULL};
+        const char *const *p;
+
+        for (p = v; *p; p++)
+                if (strcmp(s, *p) == 0)
+                        return 1;
+        return 0;
+}
+
+/* Is every comma-separated word of s a mode of the short syntax? */
+static int all_modes(const char *s)
+{
+        static const char *const modes[] = {"ro",     "rw",       "z",       "Z",
+                                            "nocopy", "rprivate", "private", "rshared",
+                                            "shared", "rslave",   "slave",   NULL};
+        const char *const *m;
+        size_t len;
+
+        for (;;) {
+                len = strcspn(s, ",");
+                for (m = modes; *m; m++)
+                        if (strlen(*m) == len && strncmp(*m, s, len) == 0)
+                                break;
+                if (!*m)
+                        return 0;
+                if (!s[len])
+                        return 1;
+                s += len + 1;
+        }
+}
+
+/* The modes after the second ':' ("ro,z"); -1 after an error. */
+static int short_modes(struct nz *z, struct model_mount *m, const char *modes,
+                       const struct doc_node *at, const char *path)
+{
+        char buf[128], *tok, *save = NULL;
+        int rw = 0, ro = 0;
+
+        if (strlen(modes) >= sizeof(buf)) {
+                nz_error(z, at, path, "'%s' is not a volume mode", modes);
+                return -1;
+        }
+        strcpy(buf, modes);
+        for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+                if (strcmp(tok, "ro") == 0) {
+                        ro = 1;
+                } else if (strcmp(tok, "rw") == 0) {
+                        rw = 1;
+                } else if (strcmp(tok, "z") == 0 || strcmp(tok, "Z") == 0) {
+                        nz_warn(z, at, path,
+                                "ignored: '%s': berth does not relabel for SELinux; label the "
+                                "host path yourself where SELinux is enforcing",
+                                tok);
+                } else if (strcmp(tok, "nocopy") == 0) {
+                        if (m->type != MODEL_MOUNT_VOLUME) {
+                                nz_error(z, at, path,
+                                         "nocopy applies only to volumes, not to "
+                                         "bind mounts");
+                                return -1;
+                        }
+                        m->nocopy = 1;
+                } else if (is_propagation(tok)) {
+                        if (m->type != MODEL_MOUNT_BIND) {
+                                nz_error(z, at, path,
+                                         "propagation '%s' applies only to bind mounts", tok);
+                                return -1;
+                        }
+                        m->propagation = nz_strdup(z, tok);
+                } else {
+                        nz_error(z, at, path,
+                                 "'%s' is not a volume mode (ro, rw, nocopy, z, Z or a "
+                                 "propagation)",
+                                 tok);
+                        return -1;
+                }
+        }
+        if (ro && rw) {
+                nz_error(z, at, path, "'%s' says both ro and rw", modes);
+                return -1;
+        }
+        m->read_only = ro;
+        return 0;
+}
+
+/* [SOURCE:]TARGET[:MODES] */
+static void mount_short(struct nz *z, struct model_service *s, size_t *item, size_t index,
+                        const struct doc_node *at, const char *path)
+{
+        struct model_mount m = {.tmpfs_size = MODEL_UNSET, .tmpfs_mode = MODEL_UNSET};
+        const char *t = at->scalar.text, *c1 = strchr(t, ':'), *c2 = NULL;
+        char *source = NULL, *modes = NULL;
+
+        if (c1)
+                c2 = strchr(c1 + 1, ':');
+        if (c2 && strchr(c2 + 1, ':')) {
+                nz_error(z, at, path, "'%s' is not a volume (expected [SOURCE:]TARGET[:MODE])", t);
+                return;
+        }
+        if (!c1) { /* TARGET */
+                m.target = nz_strdup(z, t);
+        } else if (!c2 && all_modes(c1 + 1)) { /* TARGET:MODES */
+                m.target = nz_strndup(z, t, (size_t)(c1 - t));
+                modes = nz_strdup(z, c1 + 1);
+        } else { /* SOURCE:TARGET[:MODES] */
+                source = nz_strndup(z, t, (size_t)(c1 - t));
+                m.target = c2 ? nz_strndup(z, c1 + 1, (size_t)(c2 - c1 - 1)) : nz_strdup(z, c1 + 1);
+                modes = c2 ? nz_strdup(z, c2 + 1) : NULL;
+        }
+        if (!m.target || (c1 && !modes && !source))
+                return; /* out of memory */
+        if (source && !*source) {
+                nz_error(z, at, path, "'%s' has an empty source before ':'", t);
+                return;
+        }
+        if (!source) {
+                m.type = MODEL_MOUNT_VOLUME; /* anonymous */
+        } else if (strchr("/.~", source[0])) {
+                m.type = MODEL_MOUNT_BIND;
+                m.create_host_path = 1;
+                if (!(m.source = nz_host_path(z, source, at, path)))
+                        return;
+        } else {
+                m.type = MODEL_MOUNT_VOLUME;
+                if (volume_source(z, &m, source, at, path) < 0)
+                        return;
+        }
+        if (modes && short_modes(z, &m, modes, at, path) < 0)
+                return;
+        add_mount(z, s, item, index, &m, at, path);
+}
+
+/* type, source, target, read_only, bind, volume, tmpfs */
+static void mount_long(struct nz *z, struct model_service *s, size_t *item, size_t index,
+                       const struct doc_node *n, const char *path)
+{
+        static const char *const options[] = {"bind", "volume", "tmpfs"};
+        struct model_mount m = {.tmpfs_size = MODEL_UNSET, .tmpfs_mode = MODEL_UNSET};
+        const struct doc_node *v, *opt;
+        const char *type, *source = NULL;
+        char p[NZ_PATH], q[NZ_PATH];
+        int b;
+        size_t i;
+
+        if (!(v = doc_map_get(n, "type"))) {
+                nz_error(z, n, path,
+                         "a volume in the long syntax needs a type (volume, bind or "
+                         "tmpfs)");
+                return;
+        }
+        if (!(type = nz_text(z, v, nz_key_path(p, path, "type"))))
+                return;
+        if (strcmp(type, "volume") == 0) {
+                m.type = MODEL_MOUNT_VOLUME;
+        } else if (strcmp(type, "bind") == 0) {
+                m.type = MODEL_MOUNT_BIND;
+        } else if (strcmp(type, "tmpfs") == 0) {
+                m.type = MODEL_MOUNT_TMPFS;
+        } else {
+                nz_error(z, v, p, "'%s' is not a mount type berth supports (volume, bind or tmpfs)",
+                         type);
+                return;
+        }
+        for (i = 0; i < 3; i++)
+                if (i != (size_t)(m.type == MODEL_MOUNT_BIND     ? 0
+                                  : m.type == MODEL_MOUNT_VOLUME ? 1
+                                                                 : 2) &&
+                    (opt = doc_map_get(n, options[i]))) {
+                        nz_error(z, opt, nz_key_path(p, path, options[i]),
+                                 "%s options do not apply to a %s mount", options[i], type);
+                        return;
+                }
+        if (!(v = doc_map_get(n, "target"))) {
+                nz_error(z, n, path, "a volume needs a target (the path in the container)");
+                return;
+        }
+        if (!(m.target = nz_text_dup(z, v, nz_key_path(p, path, "target"))))
+                return;
+        if ((v = doc_map_get(n, "source")) && !doc_scalar_is_null(v) &&
+            !(source = nz_text(z, v, nz_key_path(p, path, "source"))))
+                return;
+        if (source && !*source)
+                source = NULL;
+        if ((v = doc_map_get(n, "read_only")) &&
+            nz_bool(z, v, nz_key_path(p, path, "read_only"), &b) == 0)
+                m.read_only = b;
+        switch (m.type) {
+        case MODEL_MOUNT_VOLUME:
+                if (source && volume_source(z, &m, source, doc_map_get(n, "source"),
+                                            nz_key_path(p, path, "source")) < 0)
+                        return;
+                if ((opt = doc_map_get(n, "volume")) &&
+                    nz_is_map(z, opt, nz_key_path(p, path, "volume")) &&
+                    (v = doc_map_get(opt, "nocopy")) &&
+                    nz_bool(z, v, nz_key_path(q, p, "nocopy"), &b) == 0)
+                        m.nocopy = b;
+                break;
+        case MODEL_MOUNT_BIND:
+                if (!source) {
+                        nz_error(z, n, path, "a bind mount needs a source (the host path)");
+                        return;
+                }
+                if (!(m.source = nz_host_path(z, source, doc_map_get(n, "source"),
+                                              nz_key_path(p, path, "source"))))
+                        return;
+                if (!(opt = doc_map_get(n, "bind")) ||
+                    !nz_is_map(z, opt, nz_key_path(p, path, "bind")))
+                        break;
+                if ((v = doc_map_get(opt, "propagation")) &&
+                    (m.propagation = nz_text_dup(z, v, nz_key_path(q, p, "propagation"))) &&
+                    !is_propagation(m.propagation))
+                        nz_error(z, v, q,
+                                 "'%s' is not a propagation (rprivate, private, rshared, "
+                                 "shared, rslave or slave)",
+                                 m.propagation);
+                if ((v = doc_map_get(opt, "create_host_path")) &&
+                    nz_bool(z, v, nz_key_path(q, p, "create_host_path"), &b) == 0)
+                        m.create_host_path = b;
+                nz_ignored(z, opt, "selinux", p,
+                           "berth does not relabel for SELinux; label the host path yourself "
+                           "where SELinux is enforcing");
+                break;
+        case MODEL_MOUNT_TMPFS:
+                if (source) {
+                        nz_error(z, doc_map_get(n, "source"), nz_key_path(p, path, "source"),
+                                 "a tmpfs mount has no source");
+                        return;
+                }
+                if (!(opt = doc_map_get(n, "tmpfs")) ||
+                    !nz_is_map(z, opt, nz_key_path(p, path, "tmpfs")))
+                        break;
+                if ((v = doc_map_get(opt, "size")))
+                        nz_size(z, v, nz_key_path(q, p, "size"), &m.tmpfs_size);
+                if ((v = doc_map_get(opt, "mode")) &&
+                    nz_int(z, v, nz_key_path(q, p, "mode"), &m.tmpfs_mode) == 0 &&
+                    (m.tmpfs_mode < 0 || m.tmpfs_mode > 07777)) {
+                        nz_error(z, v, q, "%lld is not a file mode (0 to 0o7777)",
+                                 (long long)m.tmpfs_mode);
+                        m.tmpfs_mode = MODEL_UNSET;
+                }
+                break;
+        }
+        add_mount(z, s, item, index, &m, n, path);
+}
+
+void nz_mounts(struct nz *z, struct model_service *s, const struct doc_node *n, const char *path)
+{
+        char p[NZ_PATH];
+        size_t *item, i;
+
+        if (!nz_is_seq(z, n, path) || !n->seq.n)
+                return;
+        /* which volumes[] item each mount came from, for messages */
+        if (!(item = berth_arena_alloc(z->a, n->seq.n * sizeof(*item)))) {
+                z->nomem = 1;
+                return;
+        }
+        z->mount_item = item;
+        for (i = 0; i < n->seq.n; i++) {
+                const struct doc_node *v = n->seq.v[i];
+
+                nz_index_path(p, path, i);
+                if (v->kind == DOC_MAP)
+                        mount_long(z, s, item, i, v, p);
+                else if (nz_text(z, v, p))
+                        mount_short(z, s, item, i, v, p);
+        }
+}
+
+void nz_tmpfs(struct nz *z, struct model_service *s, const struct doc_node *n, const char *path)
+{
+        char p[NZ_PATH], target[NZ_PATH];
+        const char *t, *colon, *at = path;
+        size_t i, j, len;
+
+        if (n->kind != DOC_SCALAR && !nz_is_seq(z, n, path))
+                return;
+        nz_strlist(z, n, path, &s->tmpfs, 1);
+        for (i = 0; i < s->tmpfs.n; i++) {
+                const struct doc_node *item = n->kind == DOC_SEQ ? n->seq.v[i] : n;
+
+                if (n->kind == DOC_SEQ)
+                        at = nz_index_path(p, path, i);
+                t = s->tmpfs.v[i];
+                colon = strchr(t, ':');
+                len = colon ? (size_t)(colon - t) : strlen(t);
+                if (len >= sizeof(target))
+                        len = sizeof(target) - 1;
+                memcpy(target, t, len);
+                target[len] = '\0';
+                if (check_target(z, target, item, at) < 0 ||
+                    (z->mount_item && target_free(z, s, z->mount_item, target, item, at) < 0))
+                        continue;
+                for (j = 0; j < i; j++)
+                        if (strncmp(s->tmpfs.v[j], target, len) == 0 &&
+                            (s->tmpfs.v[j][len] == '\0' || s->tmpfs.v[j][len] == ':')) {
+                                nz_error(z, item, at, "target %s is already mounted by tmpfs[%zu]",
+                                         target, j);
+                                break;
+                        }
+        }
+}
