@@ -2,9 +2,14 @@
  * typed project (model/model.h), every Compose key in its one normalized
  * form, plus the checks across keys that a JSON Schema cannot express.
  *
- * It runs after the schema validator and may assume the tree matches the
- * schema, but never relies on it: a node of the wrong shape is an error in
- * diags, never a crash.  Everything it reports goes to diags as
+ * Run it on a tree the schema validator accepted.  It never relies on
+ * that: a node of the wrong shape is an error in diags, never a crash (and
+ * may repeat what the validator said, when a caller runs both anyway).  A
+ * key written as null (`ports:` with nothing after it) is not set, as in
+ * Compose.  An integer that YAML 1.1 reads differently (`mode: 01777`,
+ * octal to docker-compose 1.x, decimal here) is an error with the hint,
+ * where the validator only warns: a file mode or a count must not depend
+ * on the reader.  Everything it reports goes to diags as
  *     manifests/shop.yaml:12:9: services.web.ports[0]: message
  * (warnings for keys berth accepts but ignores).  It does not talk to the
  * engine; it reads env_file files (manifest/envfile.h), and it reads the
@@ -60,13 +65,23 @@
  *   extra_hosts   "host:ip" strings from `host:ip`, `host=ip` or a map.
  *   pull_policy   if_not_present is missing.
  *   top-level networks and volumes   engine name {project}_{key}, or
- *                 `name:`, or for an external one `name:` or the key.
+ *                 `name:`, or for an external one `name:` or the key; all
+ *                 declared ones are kept, used or not.  An external one
+ *                 may not set driver, driver_opts, labels (nor the
+ *                 network settings).
  *
  * Checks across keys: container_name with more than one replica; two
- * services (or replicas) publishing one host port and protocol on
- * overlapping addresses; network_mode with networks; network_mode
- * service:NAME naming no service; a container_name used twice; a project
- * name another file already uses.
+ * services, or two replicas of one (scale > 1), or two entries of one
+ * service publishing one host port and protocol on overlapping addresses
+ * (no host_ip, 0.0.0.0 and :: overlap every address; the service written
+ * later in the file gets the error); network_mode with networks;
+ * network_mode service:NAME naming no service (or itself); a
+ * container_name used twice; a project name another file already uses.
+ *
+ * Warnings (accepted, not acted on): domainname, healthcheck
+ * start_interval, update_config parallelism and delay, reservations.cpus,
+ * ipam driver, ip_range and config entries after the first, and the
+ * SELinux modes z / Z (bind.selinux).
  *
  * May not use: diff, plan, exec, docker, watch, cli.
  */

@@ -10,9 +10,13 @@
 #include "manifest/envfile.h"
 #include "manifest/normalize_int.h"
 
+/* map.key, or NULL when it is not written or written as null (Compose
+ * reads `key:` with no value as not set). */
 static const struct doc_node *get(const struct doc_node *map, const char *key)
 {
-        return doc_map_get(map, key);
+        const struct doc_node *n = doc_map_get(map, key);
+
+        return doc_scalar_is_null(n) ? NULL : n;
 }
 
 /* The value at a path of keys ("deploy", "resources", "limits", NULL). */
@@ -307,6 +311,8 @@ static void healthcheck(struct nz *z, struct model_healthcheck *h, const struct 
         h->set = 1;
         nz_key_path(p, path, "test");
         test = doc_map_find(n, "test");
+        if (test && doc_scalar_is_null(test->value))
+                test = NULL;
         if (test && test->value->kind == DOC_SCALAR) {
                 if ((t = nz_text(z, test->value, p))) {
                         h->test.set = 1;
@@ -328,7 +334,7 @@ static void healthcheck(struct nz *z, struct model_healthcheck *h, const struct 
                                  h->test.v[0], h->test.v[0]);
                 }
         }
-        if ((dis = doc_map_find(n, "disable")) &&
+        if ((dis = doc_map_find(n, "disable")) && !doc_scalar_is_null(dis->value) &&
             nz_bool(z, dis->value, nz_key_path(p, path, "disable"), &disable) == 0 && disable) {
                 if (test && !h->disable)
                         nz_error(z, dis->key, p,

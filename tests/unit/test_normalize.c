@@ -14,6 +14,7 @@
 #include "manifest/interp.h"
 #include "manifest/normalize.h"
 #include "model/model.h"
+#include "schema/validate.h"
 
 #define FILE_NAME "manifests/shop.yaml"
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -24,7 +25,9 @@ static struct model_state *st;
 static struct diag_list diags;
 static struct interp_env *env;
 static int rc;
-static int keep; /* keep the state of earlier runs (several files, one state) */
+static int keep;                   /* keep the state of earlier runs (several files, one state) */
+static int lenient;                /* ok() on a tree the schema refuses (defensive paths) */
+static char schema_problems[8192]; /* what the validator said of the last tree */
 
 static struct normalize_ctx ctx_default(void)
 {
@@ -55,6 +58,29 @@ static int has_diag(const char *want)
         return 0;
 }
 
+/* Run the schema validator on d, as the loader does before normalizing:
+ * what the tests below call valid must be valid to it too. */
+static void validate(const struct doc *d)
+{
+        const struct schema *sch;
+        struct diag_list vd;
+        struct berth_err err;
+        char line[1024];
+        size_t i, off = 0;
+
+        sch = schema_load_builtin(&err);
+        ck_assert_msg(sch != NULL, "%s", err.msg);
+        diag_list_init(&vd);
+        ck_assert_int_ge(schema_validate(sch, d->root, d->file, &vd), 0);
+        schema_problems[0] = '\0';
+        for (i = 0; i < vd.n && off < sizeof(schema_problems); i++)
+                if (vd.v[i].severity == DIAG_ERROR)
+                        off +=
+                            (size_t)snprintf(schema_problems + off, sizeof(schema_problems) - off,
+                                             "%s\n", diag_format(&vd.v[i], line, sizeof(line)));
+        diag_list_release(&vd);
+}
+
 static int run_ctx(const char *yaml, const struct normalize_ctx *c)
 {
         struct doc *d = NULL;
@@ -73,6 +99,7 @@ static int run_ctx(const char *yaml, const struct normalize_ctx *c)
         ck_assert_msg(doc_parse(&d, c->file, yaml, strlen(yaml), NULL, &diags, &err) == 0,
                       "YAML: %s", diag_text());
         ck_assert_ptr_nonnull(d);
+        validate(d);
         rc = normalize_project(st, d->root, c, &diags, &err);
         if (rc == BERTH_EINVALID)
                 ck_assert_int_eq(err.code, BERTH_EINVALID);
@@ -96,6 +123,8 @@ static const struct model_project *ok_ctx(const char *yaml, const struct normali
         const struct model_project *p;
 
         run_ctx(yaml, c);
+        ck_assert_msg(lenient || !schema_problems[0], "the schema refuses it:\n%s",
+                      schema_problems);
         ck_assert_msg(rc == 0 && diags.errors == 0, "normalize returned %d:\n%s", rc, diag_text());
         p = find_project(c);
         ck_assert_ptr_nonnull(p);
@@ -129,6 +158,9 @@ static void expect_error_ctx(const char *yaml, const struct normalize_ctx *c, co
         size_t before = st && keep ? st->nprojects : 0;
 
         run_ctx(yaml, c);
+        ck_assert_msg(lenient || !schema_problems[0],
+                      "the schema refuses it already (set lenient for a defensive check):\n%s",
+                      schema_problems);
         ck_assert_msg(rc == BERTH_EINVALID, "want BERTH_EINVALID, got %d:\n%s", rc, diag_text());
         ck_assert_msg(has_diag(want), "missing diagnostic\n  %s\ngot:\n%s", want, diag_text());
         ck_assert_int_eq(st->nprojects, before);
@@ -150,6 +182,7 @@ static void expect_warning(const char *yaml, const char *want)
 static void teardown(void)
 {
         keep = 0;
+        lenient = 0;
         model_state_free(st);
         st = NULL;
         diag_list_release(&diags);
@@ -230,6 +263,7 @@ START_TEST(project_name_errors)
         expect_error_ctx("services: {}\n", &c,
                          FILE_NAME ": cannot make a project name from the file name '__.yaml': "
                                    "add a top-level name: (lower-case letters, digits, _ and -)");
+        lenient = 1; /* the schema refuses this too */
         expect_error("name: Shop\n",
                      FILE_NAME ":1:7: name: 'Shop' is not a project name (lower-case letters, "
                                "digits, _ and -, starting with a letter or digit)");
@@ -627,24 +661,32 @@ END_TEST
 static const struct {
         const char *item;
         const char *msg;
+        int defensive; /* the schema refuses it too */
 } port_errors[] = {
-    {"\"9000-9001:90\"", "host port range 9000-9001 needs a container range of the same length"},
-    {"\"8080-8082:80-81\"", "container port range 80-81 needs a host port range of the same "
-                            "length, or no host port"},
-    {"\"8080:80-81\"", "container port range 80-81 needs a host port range of the same length, "
-                       "or no host port"},
-    {"\"81-80\"", "'81-80': a port range must go from low to high"},
-    {"\"8080:0\"", "'8080:0' is not a port mapping (expected [[IP:][HOST]:]CONTAINER[/PROTOCOL])"},
-    {"\"70000\"", "'70000' is not a port mapping (expected [[IP:][HOST]:]CONTAINER[/PROTOCOL])"},
-    {"\"80/icmp\"", "'icmp' is not a protocol (tcp, udp or sctp)"},
-    {"\"::1:80:80\"", "'::1:80:80' is not a port mapping: write an IPv6 address in brackets "
-                      "([::1]:8080:80)"},
+    {"\"9000-9001:90\"", "host port range 9000-9001 needs a container range of the same length", 0},
+    {"\"8080-8082:80-81\"",
+     "container port range 80-81 needs a host port range of the same "
+     "length, or no host port",
+     0},
+    {"\"8080:80-81\"",
+     "container port range 80-81 needs a host port range of the same length, "
+     "or no host port",
+     0},
+    {"\"81-80\"", "'81-80': a port range must go from low to high", 0},
+    {"\"8080:0\"", "'8080:0' is not a port mapping (expected [[IP:][HOST]:]CONTAINER[/PROTOCOL])",
+     1},
+    {"\"70000\"", "'70000' is not a port mapping (expected [[IP:][HOST]:]CONTAINER[/PROTOCOL])", 1},
+    {"\"80/icmp\"", "'icmp' is not a protocol (tcp, udp or sctp)", 1},
+    {"\"::1:80:80\"",
+     "'::1:80:80' is not a port mapping: write an IPv6 address in brackets "
+     "([::1]:8080:80)",
+     1},
     {"\"[::1]:80\"",
-     "'[::1]:80' is not a port mapping (expected [[IP:][HOST]:]CONTAINER[/PROTOCOL])"},
-    {"0", "0 is not a port (1-65535)"},
-    {"{published: 80}", "a port needs a target (the container port)"},
+     "'[::1]:80' is not a port mapping (expected [[IP:][HOST]:]CONTAINER[/PROTOCOL])", 1},
+    {"0", "0 is not a port (1-65535)", 1},
+    {"{published: 80}", "a port needs a target (the container port)", 1},
     {"{target: 80, published: \"9000-9001\"}",
-     "host port range 9000-9001 needs a container range of the same length"},
+     "host port range 9000-9001 needs a container range of the same length", 0},
 };
 
 START_TEST(port_error)
@@ -655,6 +697,7 @@ START_TEST(port_error)
                  port_errors[_i].item);
         snprintf(want, sizeof(want), FILE_NAME ":5:9: services.web.ports[0]: %s",
                  port_errors[_i].msg);
+        lenient = port_errors[_i].defensive;
         expect_error(yaml, want);
 }
 END_TEST
@@ -667,9 +710,11 @@ START_TEST(expose_forms)
                 "\"8080\"]\n");
 
         strlist_is(&s->expose, 1, want, 5);
+        lenient = 1; /* the schema refuses this too */
         expect_error("services:\n  web:\n    image: a\n    expose: [\"80:80\"]\n",
                      FILE_NAME ":4:14: services.web.expose[0]: '80:80' is not a port to expose "
                                "(expected PORT[/PROTOCOL])");
+        lenient = 0;
 }
 END_TEST
 
@@ -1208,9 +1253,11 @@ START_TEST(healthcheck_forms)
                      FILE_NAME
                      ":4:26: services.web.healthcheck.test: a test list starts with "
                      "CMD, CMD-SHELL or NONE, not 'curl' (write [\"CMD\", \"curl\", ...])");
+        lenient = 1; /* the schema refuses this too */
         expect_error("services:\n  web:\n    image: a\n    healthcheck: {interval: 10}\n",
                      FILE_NAME ":4:29: services.web.healthcheck.interval: '10' is not a duration: "
                                "missing unit after '10' (use ns, us, ms, s, m or h)");
+        lenient = 0;
 }
 END_TEST
 
@@ -1243,6 +1290,7 @@ END_TEST
 
 START_TEST(restart_errors)
 {
+        lenient = 1; /* the schema's pattern refuses these too */
         expect_error("services:\n  web:\n    image: a\n    restart: on-failure:x\n",
                      FILE_NAME ":4:14: services.web.restart: 'on-failure:x' is not a restart "
                                "policy: on-failure takes a number of retries (on-failure:3)");
@@ -1303,8 +1351,10 @@ START_TEST(replicas_and_container_name)
                      "container_name: one}\n",
                      FILE_NAME ":3:35: services.api.container_name: container name 'one' is "
                                "already used by service 'web'");
+        lenient = 1; /* the schema refuses this too */
         expect_error("services:\n  web: {image: a, scale: -1}\n",
                      FILE_NAME ":2:26: services.web.scale: cannot be negative");
+        lenient = 0;
 }
 END_TEST
 
@@ -1351,9 +1401,11 @@ START_TEST(resources)
         expect_error("services:\n  web: {image: a, cpus: 0.0000000001}\n",
                      FILE_NAME ":2:25: services.web.cpus: '0.0000000001' is too precise a number "
                                "of CPUs (at most 9 decimal places)");
+        lenient = 1; /* the schema refuses this too */
         expect_error("services:\n  web: {image: a, mem_limit: 12 parsecs}\n",
                      FILE_NAME ":2:30: services.web.mem_limit: '12 parsecs' is not a size (write "
                                "bytes as a number, or like 512m, 1g, 64k)");
+        lenient = 0;
         expect_error("services:\n  web: {image: a, stop_grace_period: 99999999h}\n",
                      FILE_NAME ":2:38: services.web.stop_grace_period: '99999999h' is out of "
                                "range for a duration (at most about 292 years)");
@@ -1509,13 +1561,48 @@ static const struct {
 
 START_TEST(wrong_shapes_are_errors)
 {
+        lenient = 1; /* the schema refuses all these: normalize must still not crash */
         expect_error(shapes[_i].yaml, shapes[_i].want);
+}
+END_TEST
+
+START_TEST(null_is_not_set)
+{
+        const struct model_service *s;
+
+        lenient = 1; /* the schema wants lists and strings: this is the defensive path */
+        s = web("services:\n"
+                "  web:\n"
+                "    image: a\n"
+                "    ports:\n"
+                "    volumes: ~\n"
+                "    dns:\n"
+                "    hostname:\n"
+                "    healthcheck:\n"
+                "    networks:\n"
+                "    restart:\n"
+                "    deploy: {replicas: null}\n");
+
+        ck_assert_uint_eq(s->nports + s->nmounts, 0);
+        ck_assert_int_eq(s->dns.set, 0);
+        ck_assert_ptr_null(s->hostname);
+        ck_assert_int_eq(s->healthcheck.set, 0);
+        ck_assert_uint_eq(s->nnetworks, 1);
+        ck_assert_str_eq(s->networks[0].name, "default");
+        ck_assert_int_eq(s->restart, MODEL_RESTART_NO);
+        ck_assert_int_eq(s->replicas, 1);
+        expect_error("services:\n  web:\n    image:\n",
+                     FILE_NAME ":2:3: services.web: every service needs an image: berth runs "
+                               "pre-built images");
 }
 END_TEST
 
 START_TEST(empty_and_null_sections)
 {
-        const struct model_project *p = ok("name: bare\nservices:\nnetworks:\nvolumes:\n");
+        const struct model_project *p;
+
+        lenient = 1; /* the schema wants mappings */
+        p = ok("name: bare\nservices:\nnetworks:\nvolumes:\n");
 
         ck_assert_str_eq(p->name, "bare");
         ck_assert_uint_eq(p->nservices + p->nnetworks + p->nvolumes, 0);
@@ -1595,13 +1682,17 @@ static char *compose_mount(const struct doc_node *n)
                         parts[k++] = tok;
                 if (k == 1)
                         return mount_key("volume", NULL, parts[0], 0, NULL, 0, -1);
-                if (parts[2]) {
-                        ro = strstr(parts[2], "ro") == parts[2];
-                        if (strcmp(parts[2], "ro") && strcmp(parts[2], "rw"))
-                                prop = parts[2];
+                for (tok = parts[2] ? strtok_r(parts[2], ",", &save) : NULL; tok;
+                     tok = strtok_r(NULL, ",", &save)) {
+                        if (strcmp(tok, "ro") == 0)
+                                ro = 1;
+                        else if (strcmp(tok, "nocopy") == 0)
+                                nocopy = 1;
+                        else if (strcmp(tok, "rw") != 0)
+                                prop = tok;
                 }
                 return mount_key(parts[0][0] == '/' ? "bind" : "volume", parts[0], parts[1], ro,
-                                 prop, 0, -1);
+                                 prop, nocopy, -1);
         }
         type = doc_map_get(n, "type")->scalar.text;
         if ((v = doc_map_get(n, "read_only")))
@@ -1624,20 +1715,70 @@ static char *model_mount_key(const struct model_mount *m)
                          m->tmpfs_size == MODEL_UNSET ? -1 : (long long)m->tmpfs_size);
 }
 
+/* One service of `docker-compose config` output against berth's. */
+static void same_service(const struct doc_node *ref, const struct model_service *s)
+{
+        const struct doc_node *list;
+        char *a, *b;
+        size_t i;
+
+        /* environment: same keys in the same (sorted) order, same values,
+         * null for a variable without a value */
+        list = doc_map_get(ref, "environment");
+        ck_assert_uint_eq(s->environment.n, list ? list->map.n : 0);
+        for (i = 0; list && i < list->map.n; i++) {
+                const struct doc_node *v = list->map.v[i].value;
+
+                ck_assert_str_eq(s->environment.v[i].key, list->map.v[i].key->scalar.text);
+                if (doc_scalar_is_null(v))
+                        ck_assert_ptr_null(s->environment.v[i].value);
+                else
+                        ck_assert_str_eq(s->environment.v[i].value, v->scalar.text);
+        }
+        /* ports: the same list in the same order */
+        list = doc_map_get(ref, "ports");
+        ck_assert_uint_eq(s->nports, list ? list->seq.n : 0);
+        for (i = 0; list && i < list->seq.n; i++) {
+                a = compose_port(list->seq.v[i]);
+                b = port_key(s->ports[i].target, s->ports[i].published, s->ports[i].host_ip,
+                             s->ports[i].protocol);
+                ck_assert_str_eq(b, a);
+                free(a);
+                free(b);
+        }
+        /* volumes: same kind, source, target and options */
+        list = doc_map_get(ref, "volumes");
+        ck_assert_uint_eq(s->nmounts, list ? list->seq.n : 0);
+        for (i = 0; list && i < list->seq.n; i++) {
+                a = compose_mount(list->seq.v[i]);
+                b = model_mount_key(&s->mounts[i]);
+                ck_assert_str_eq(b, a);
+                free(a);
+                free(b);
+        }
+}
+
+/* Fixtures under tests/fixtures/normalize/compare, each normalized by berth
+ * and by docker-compose 1.29 (Debian's, installed where the tests run:
+ * a missing docker-compose fails the test, it does not skip it). */
+static const char *const compare_fixtures[] = {"sub", "app"};
+
 START_TEST(same_as_docker_compose)
 {
-        const char *dir = BERTH_TEST_DATA "/fixtures/normalize/compare/sub";
-        const char *file = BERTH_TEST_DATA "/fixtures/normalize/compare/sub/compose.yaml";
+        char dir[512], file[600];
         const char *argv[] = {"docker-compose", "-f", file, "config", NULL};
         struct normalize_ctx c = ctx_default();
         struct doc *ref = NULL, *mine = NULL;
-        const struct doc_node *rweb, *list;
-        const struct model_service *s;
+        const struct doc_node *rsvcs;
+        const struct model_project *p;
         struct berth_err err;
-        char *out = NULL, *errout = NULL, *a, *b;
+        char *out = NULL, *errout = NULL;
         size_t i;
         int status;
 
+        snprintf(dir, sizeof(dir), "%s/fixtures/normalize/compare/%s", BERTH_TEST_DATA,
+                 compare_fixtures[_i]);
+        snprintf(file, sizeof(file), "%s/compose.yaml", dir);
         setenv("BERTH_NZ_FROM_ENV", "from the process", 1);
         unsetenv("BERTH_NZ_UNSET");
         status = bt_run(&out, &errout, argv);
@@ -1646,8 +1787,8 @@ START_TEST(same_as_docker_compose)
         diag_list_init(&diags);
         ck_assert_int_eq(
             doc_parse(&ref, "docker-compose config", out, strlen(out), NULL, &diags, &err), 0);
-        rweb = doc_map_get(doc_map_get(ref->root, "services"), "web");
-        ck_assert_ptr_nonnull(rweb);
+        rsvcs = doc_map_get(ref->root, "services");
+        ck_assert_ptr_nonnull(rsvcs);
 
         ck_assert_int_eq(interp_env_new(&env, (const char *const *)environ, &err), 0);
         c.file = file;
@@ -1658,41 +1799,10 @@ START_TEST(same_as_docker_compose)
         ck_assert_int_eq(doc_load_file(&mine, file, NULL, NULL, &diags, &err), 0);
         st = model_state_new();
         ck_assert_int_eq(normalize_project(st, mine->root, &c, &diags, &err), 0);
-        s = service(&st->projects[0], "web");
-
-        /* environment: same keys, same values, null for unset */
-        list = doc_map_get(rweb, "environment");
-        ck_assert_uint_eq(s->environment.n, list->map.n);
-        for (i = 0; i < list->map.n; i++) {
-                const struct doc_node *v = list->map.v[i].value;
-
-                ck_assert_str_eq(s->environment.v[i].key, list->map.v[i].key->scalar.text);
-                if (doc_scalar_is_null(v))
-                        ck_assert_ptr_null(s->environment.v[i].value);
-                else
-                        ck_assert_str_eq(s->environment.v[i].value, v->scalar.text);
-        }
-        /* ports: same list in the same order */
-        list = doc_map_get(rweb, "ports");
-        ck_assert_uint_eq(s->nports, list->seq.n);
-        for (i = 0; i < list->seq.n; i++) {
-                a = compose_port(list->seq.v[i]);
-                b = port_key(s->ports[i].target, s->ports[i].published, s->ports[i].host_ip,
-                             s->ports[i].protocol);
-                ck_assert_str_eq(b, a);
-                free(a);
-                free(b);
-        }
-        /* volumes: same kind, source, target and options */
-        list = doc_map_get(rweb, "volumes");
-        ck_assert_uint_eq(s->nmounts, list->seq.n);
-        for (i = 0; i < list->seq.n; i++) {
-                a = compose_mount(list->seq.v[i]);
-                b = model_mount_key(&s->mounts[i]);
-                ck_assert_str_eq(b, a);
-                free(a);
-                free(b);
-        }
+        p = &st->projects[0];
+        ck_assert_uint_eq(p->nservices, rsvcs->map.n);
+        for (i = 0; i < rsvcs->map.n; i++)
+                same_service(rsvcs->map.v[i].value, service(p, rsvcs->map.v[i].key->scalar.text));
         free(out);
         free(errout);
         doc_free(ref);
@@ -1751,8 +1861,9 @@ int main(void)
         tcase_add_test(tc, small_keys);
         tcase_add_test(tc, ignored_keys_warn);
         tcase_add_loop_test(tc, wrong_shapes_are_errors, 0, N(shapes));
+        tcase_add_test(tc, null_is_not_set);
         tcase_add_test(tc, empty_and_null_sections);
-        tcase_add_test(tc, same_as_docker_compose);
+        tcase_add_loop_test(tc, same_as_docker_compose, 0, N(compare_fixtures));
         suite_add_tcase(s, tc);
         return bt_unit_main(s);
 }
