@@ -5,6 +5,9 @@
 #include "cli/cli.h"
 
 static const struct cli_command commands[] = {
+    {"validate", cmd_validate, "check the manifests and print every problem"},
+    {"config", cmd_config, "print the resolved, normalized desired state"},
+    {"schema", cmd_schema, "print the JSON Schema of manifests"},
     {"version", cmd_version, "print berth's and the engine's versions"},
 };
 

@@ -28,6 +28,9 @@ struct cli_command {
 };
 
 int cmd_version(int argc, char **argv, const struct cli_global *g);
+int cmd_validate(int argc, char **argv, const struct cli_global *g);
+int cmd_config(int argc, char **argv, const struct cli_global *g);
+int cmd_schema(int argc, char **argv, const struct cli_global *g);
 
 /* Print "berth: <message>" for err to stderr. */
 struct berth_err;

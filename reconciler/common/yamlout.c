@@ -20,15 +20,16 @@ static int needs_quotes(const char *s)
         static const char *const words[] = {"true", "false", "yes",   "no",   "on",
                                             "off",  "y",     "n",     "null", "~",
                                             ".inf", "-.inf", "+.inf", ".nan", "<<"};
-        char lower[8];
+        char lower[16] = "";
         size_t i, len = strlen(s);
         int digits_or_punct = 1;
 
         if (len == 0)
                 return 1;
         if (len < sizeof(lower)) {
-                for (i = 0; i <= len; i++)
+                for (i = 0; i < len; i++)
                         lower[i] = (char)tolower((unsigned char)s[i]);
+                lower[len] = '\0';
                 for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
                         if (!strcmp(lower, words[i]))
                                 return 1;

@@ -511,17 +511,14 @@ done:
 
 /* Compose's rule for a name from a path: lower-case, keep [a-z0-9_-],
  * then drop leading '_' and '-'.  '/' becomes '-' first. */
-static char *name_from_source(struct nz *z, const char *source)
+const char *normalize_project_name(char *buf, size_t size, const char *source)
 {
         const char *slash = strrchr(source, '/'), *dot = strrchr(source, '.');
         size_t len = dot && (!slash || dot > slash) ? (size_t)(dot - source) : strlen(source);
-        char *name = nz_strndup(z, source, len);
         size_t i, n = 0;
 
-        if (!name)
-                return NULL;
-        for (i = 0; i < len; i++) {
-                char c = name[i];
+        for (i = 0; i < len && n + 1 < size; i++) {
+                char c = source[i];
 
                 if (c == '/')
                         c = '-';
@@ -530,11 +527,19 @@ static char *name_from_source(struct nz *z, const char *source)
                 if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-') {
                         if (n == 0 && (c == '_' || c == '-'))
                                 continue;
-                        name[n++] = c;
+                        buf[n++] = c;
                 }
         }
-        name[n] = '\0';
-        return name;
+        if (size)
+                buf[n] = '\0';
+        return buf;
+}
+
+static char *name_from_source(struct nz *z, const char *source)
+{
+        char buf[256];
+
+        return nz_strdup(z, normalize_project_name(buf, sizeof(buf), source));
 }
 
 static int valid_project_name(const char *s)

@@ -120,6 +120,12 @@ int normalize_project(struct model_state *st, const struct doc_node *root,
                       const struct normalize_ctx *ctx, struct diag_list *diags,
                       struct berth_err *err);
 
+/* The project name derived from a manifest's path relative to the root
+ * (the rule above: "Team/My.App.yaml" -> "team-myapp"), into buf; "" when
+ * nothing is left.  For files that fail to load, whose project must still
+ * be known so that it is left alone. */
+const char *normalize_project_name(char *buf, size_t size, const char *source);
+
 /* Split s into words as a POSIX shell does, without expansions: blanks
  * (space, tab, newline) separate words; '...' is literal; in "..." a
  * backslash escapes only $ ` " \ and newline; outside quotes a backslash

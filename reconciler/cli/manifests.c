@@ -1,0 +1,216 @@
+/* berth validate, berth config, berth schema: the input stage on its own. */
+#include "cli/cli.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "common/err.h"
+#include "common/yamlout.h"
+#include "manifest/load.h"
+#include "model/model.h"
+#include "schema/schema.h"
+
+/* Print every diagnostic to stderr; returns the number of errors. */
+static size_t print_diags(const struct manifest_set *set)
+{
+        char line[4096];
+        size_t i;
+
+        for (i = 0; i < set->diags.n; i++)
+                fprintf(stderr, "%s\n", diag_format(&set->diags.v[i], line, sizeof(line)));
+        return diag_list_errors(&set->diags);
+}
+
+static int load_or_report(struct manifest_set *set, const char *root)
+{
+        struct manifest_load_opts opts = {.root = root};
+        struct berth_err err;
+
+        berth_err_clear(&err);
+        if (manifest_load(set, &opts, &err) < 0) {
+                cli_report(&err);
+                return -1;
+        }
+        return 0;
+}
+
+static const char *plural(size_t n, const char *one, const char *many)
+{
+        return n == 1 ? one : many;
+}
+
+static const char validate_usage[] =
+    "usage: berth validate [-f PATH]\n"
+    "\n"
+    "Check every manifest under PATH (a directory or one file; default ./manifests)\n"
+    "and print all problems as file:line:col: key: message.  Needs no engine.\n"
+    "Exits 1 when there is an error; warnings alone exit 0.\n"
+    "\n"
+    "  -f, --file PATH   manifest root\n";
+
+int cmd_validate(int argc, char **argv, const struct cli_global *g)
+{
+        static const struct option opts[] = {
+            {"file", required_argument, NULL, 'f'}, {"help", no_argument, NULL, 'h'}, {0, 0, 0, 0}};
+        const char *root = MANIFEST_DEFAULT_ROOT;
+        struct manifest_set set;
+        size_t i, services = 0, networks = 0, volumes = 0, errors, warnings;
+        int opt;
+
+        (void)g;
+        optind = 1;
+        while ((opt = getopt_long(argc, argv, "f:h", opts, NULL)) != -1) {
+                switch (opt) {
+                case 'f':
+                        root = optarg;
+                        break;
+                case 'h':
+                        fputs(validate_usage, stdout);
+                        return CLI_EXIT_OK;
+                default:
+                        fputs(validate_usage, stderr);
+                        return CLI_EXIT_USAGE;
+                }
+        }
+        if (optind < argc) {
+                fprintf(stderr, "berth validate: unexpected argument '%s'\n", argv[optind]);
+                return CLI_EXIT_USAGE;
+        }
+        if (load_or_report(&set, root) < 0)
+                return CLI_EXIT_FAIL;
+        errors = print_diags(&set);
+        warnings = set.diags.n - errors;
+        if (errors) {
+                fprintf(stderr, "%s: %zu %s, %zu %s in %zu of %zu %s\n", root, errors,
+                        plural(errors, "error", "errors"), warnings,
+                        plural(warnings, "warning", "warnings"), set.nfailed, set.nfiles,
+                        plural(set.nfiles, "file", "files"));
+                manifest_set_release(&set);
+                return CLI_EXIT_FAIL;
+        }
+        for (i = 0; i < set.state->nprojects; i++) {
+                services += set.state->projects[i].nservices;
+                networks += set.state->projects[i].nnetworks;
+                volumes += set.state->projects[i].nvolumes;
+        }
+        printf("%s: %zu %s, %zu %s, %zu %s, %zu %s", root, set.state->nprojects,
+               plural(set.state->nprojects, "project", "projects"), services,
+               plural(services, "service", "services"), networks,
+               plural(networks, "network", "networks"), volumes,
+               plural(volumes, "volume", "volumes"));
+        if (warnings)
+                printf(" (%zu %s)", warnings, plural(warnings, "warning", "warnings"));
+        printf("\n");
+        manifest_set_release(&set);
+        return CLI_EXIT_OK;
+}
+
+static const char config_usage[] =
+    "usage: berth config [-f PATH] [--output yaml|json] [--show-sensitive]\n"
+    "\n"
+    "Print the resolved, normalized desired state: variables interpolated, anchors\n"
+    "and merge keys applied, env files read, every value in its long form.\n"
+    "Values of secret-looking names print as (sensitive).\n"
+    "\n"
+    "  -f, --file PATH     manifest root (default ./manifests)\n"
+    "  -o, --output FMT    yaml (default; one document per project) or json\n"
+    "      --show-sensitive  print sensitive values as they are\n";
+
+int cmd_config(int argc, char **argv, const struct cli_global *g)
+{
+        static const struct option opts[] = {{"file", required_argument, NULL, 'f'},
+                                             {"output", required_argument, NULL, 'o'},
+                                             {"show-sensitive", no_argument, NULL, 's'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {0, 0, 0, 0}};
+        const char *root = MANIFEST_DEFAULT_ROOT, *output = "yaml";
+        struct manifest_set set;
+        struct berth_err err;
+        json_t *all = NULL, *p;
+        int opt, show = 0, rc = CLI_EXIT_FAIL;
+        size_t i;
+
+        (void)g;
+        optind = 1;
+        while ((opt = getopt_long(argc, argv, "f:o:h", opts, NULL)) != -1) {
+                switch (opt) {
+                case 'f':
+                        root = optarg;
+                        break;
+                case 'o':
+                        output = optarg;
+                        break;
+                case 's':
+                        show = 1;
+                        break;
+                case 'h':
+                        fputs(config_usage, stdout);
+                        return CLI_EXIT_OK;
+                default:
+                        fputs(config_usage, stderr);
+                        return CLI_EXIT_USAGE;
+                }
+        }
+        if (strcmp(output, "yaml") && strcmp(output, "json")) {
+                fprintf(stderr, "berth config: --output must be yaml or json, not '%s'\n", output);
+                return CLI_EXIT_USAGE;
+        }
+        if (optind < argc) {
+                fprintf(stderr, "berth config: unexpected argument '%s'\n", argv[optind]);
+                return CLI_EXIT_USAGE;
+        }
+        if (load_or_report(&set, root) < 0)
+                return CLI_EXIT_FAIL;
+        if (print_diags(&set))
+                goto out;
+        berth_err_clear(&err);
+        if (!strcmp(output, "json")) {
+                all = json_object();
+                for (i = 0; all && i < set.state->nprojects; i++)
+                        json_object_set_new(all, set.state->projects[i].name,
+                                            model_project_config(&set.state->projects[i], show));
+                p = json_pack("{s:o}", "projects", all);
+                if (!p || json_dumpf(p, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0) {
+                        json_decref(p);
+                        fprintf(stderr, "berth: cannot write the configuration\n");
+                        goto out;
+                }
+                json_decref(p);
+                printf("\n");
+        } else {
+                for (i = 0; i < set.state->nprojects; i++) {
+                        p = model_project_config(&set.state->projects[i], show);
+                        if (!p || yamlout_write(stdout, p, set.state->nprojects > 1, &err) < 0) {
+                                json_decref(p);
+                                cli_report(&err);
+                                goto out;
+                        }
+                        json_decref(p);
+                }
+        }
+        rc = CLI_EXIT_OK;
+out:
+        manifest_set_release(&set);
+        return rc;
+}
+
+static const char schema_usage[] =
+    "usage: berth schema\n"
+    "\n"
+    "Print the JSON Schema of berth manifests (for editors: see README).\n";
+
+int cmd_schema(int argc, char **argv, const struct cli_global *g)
+{
+        (void)g;
+        if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+                fputs(schema_usage, stdout);
+                return CLI_EXIT_OK;
+        }
+        if (argc > 1) {
+                fputs(schema_usage, stderr);
+                return CLI_EXIT_USAGE;
+        }
+        fwrite(berth_manifest_schema, 1, berth_manifest_schema_len, stdout);
+        return CLI_EXIT_OK;
+}

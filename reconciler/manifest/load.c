@@ -1,0 +1,245 @@
+#include "manifest/load.h"
+
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/err.h"
+#include "manifest/doc.h"
+#include "manifest/envfile.h"
+#include "manifest/interp.h"
+#include "manifest/normalize.h"
+#include "manifest/scan.h"
+#include "model/model.h"
+#include "schema/validate.h"
+
+extern char **environ;
+
+static int add_failed(struct manifest_set *s, const struct manifest_file *f, const char *project)
+{
+        struct manifest_failed *v = realloc(s->failed, (s->nfailed + 1) * sizeof(*v));
+
+        if (!v)
+                return BERTH_ENOMEM;
+        s->failed = v;
+        v = &s->failed[s->nfailed];
+        v->rel = strdup(f->rel);
+        v->name = strdup(f->name);
+        v->project = project ? strdup(project) : NULL;
+        s->nfailed++;
+        if (!v->rel || !v->name || (project && !v->project))
+                return BERTH_ENOMEM;
+        return 0;
+}
+
+/* The project a file names: its top-level name: when that is a plain
+ * string, else the name derived from its path. */
+static void project_of(char *buf, size_t size, const struct doc *d, const struct manifest_file *f)
+{
+        const struct doc_node *n = d && d->root ? doc_map_get(d->root, "name") : NULL;
+
+        if (n && n->kind == DOC_SCALAR && doc_scalar_type(n) == DOC_T_STR && n->scalar.len)
+                snprintf(buf, size, "%s", n->scalar.text);
+        else
+                normalize_project_name(buf, size, f->rel);
+}
+
+/* One file through parse, interpolation, validation and normalization.
+ * Returns 0 or BERTH_ENOMEM; a file with errors is recorded as failed. */
+static int load_one(struct manifest_set *s, const struct manifest_file *f,
+                    const struct schema *schema, struct interp_env *env,
+                    const struct manifest_load_opts *opts)
+{
+        size_t errors_before = diag_list_errors(&s->diags);
+        struct normalize_ctx ctx = {0};
+        char project[256] = "", dir[PATH_MAX];
+        struct doc *d = NULL;
+        struct berth_err err;
+        int r;
+
+        berth_err_clear(&err);
+        r = doc_load_file(&d, f->path, f->name, opts->limits, &s->diags, &err);
+        if (r == BERTH_ENOMEM)
+                goto out;
+        if (d && d->root) {
+                r = manifest_interpolate(d, env, &s->diags, &err);
+                if (r == BERTH_ENOMEM)
+                        goto out;
+                r = schema_validate(schema, d->root, f->name, &s->diags);
+                if (r < 0)
+                        goto out;
+        }
+        project_of(project, sizeof(project), d, f);
+        if (diag_list_errors(&s->diags) > errors_before) {
+                r = add_failed(s, f, project[0] ? project : NULL);
+                goto out;
+        }
+        if (!d || !d->root) { /* empty manifest: a warning, and no project */
+                r = 0;
+                goto out;
+        }
+        snprintf(dir, sizeof(dir), "%s", f->path);
+        ctx.file = f->name;
+        ctx.source = f->rel;
+        ctx.home = getenv("HOME");
+        ctx.dir = dirname(dir);
+        ctx.env = env;
+        r = normalize_project(s->state, d->root, &ctx, &s->diags, &err);
+        if (r == BERTH_ENOMEM)
+                goto out;
+        r = 0;
+        if (diag_list_errors(&s->diags) > errors_before)
+                r = add_failed(s, f, project);
+out:
+        doc_free(d);
+        return r;
+}
+
+static const struct manifest_file *file_of(const struct manifest_list *files,
+                                           const struct model_project *p)
+{
+        size_t i;
+
+        for (i = 0; i < files->n; i++)
+                if (!strcmp(files->v[i].rel, p->source))
+                        return &files->v[i];
+        return NULL;
+}
+
+/* A project is acted on only when exactly one file names it and that file
+ * loaded.  normalize refuses the second of two files naming one project,
+ * and a file that failed for any reason may still name a project another
+ * file defines: in both cases which file is meant cannot be known, so the
+ * project is dropped from the state and frozen, and the file that did
+ * load gets an error naming the other. */
+static int freeze_shared_projects(struct manifest_set *s, const struct manifest_list *files)
+{
+        struct model_state *st = s->state;
+        const struct manifest_file *f;
+        size_t i, k, keep = 0, nfailed = s->nfailed;
+        int r = 0;
+
+        for (i = 0; i < st->nprojects; i++) {
+                const struct model_project *p = &st->projects[i];
+                const struct manifest_failed *other = NULL;
+
+                for (k = 0; k < nfailed && !other; k++)
+                        if (s->failed[k].project && !strcmp(s->failed[k].project, p->name))
+                                other = &s->failed[k];
+                if (!other) {
+                        st->projects[keep++] = *p;
+                        continue;
+                }
+                diag_add(&s->diags, DIAG_ERROR, p->file, 0, 0, "",
+                         "project '%s' is also named by %s: two files cannot make one project "
+                         "(set a different top-level name:); its containers are left as they are",
+                         p->name, other->name);
+                f = file_of(files, p);
+                if (f && (r = add_failed(s, f, p->name)) < 0)
+                        break;
+        }
+        st->nprojects = keep;
+        return r;
+}
+
+int manifest_load(struct manifest_set *out, const struct manifest_load_opts *opts,
+                  struct berth_err *err)
+{
+        const char *root = opts->root ? opts->root : MANIFEST_DEFAULT_ROOT;
+        struct manifest_list files;
+        struct interp_env *env = NULL;
+        const struct schema *schema;
+        char dotenv[PATH_MAX], dir[PATH_MAX];
+        size_t i;
+        int r;
+
+        memset(out, 0, sizeof(*out));
+        diag_list_init(&out->diags);
+        manifest_list_init(&files);
+        out->state = model_state_new();
+        if (!out->state) {
+                r = berth_err_set(err, BERTH_ENOMEM, "out of memory");
+                goto out;
+        }
+        r = manifest_scan(&files, root, &out->diags, err);
+        if (r == BERTH_ENOTFOUND || r == BERTH_EIO || r == BERTH_ENOMEM)
+                goto out;
+        out->complete = r == 0;
+        out->root_is_file = files.root_is_file;
+        out->nfiles = files.n;
+
+        r = interp_env_new(&env, opts->environ ? opts->environ : (const char *const *)environ, err);
+        if (r < 0)
+                goto out;
+        /* .env lives in the manifest root (a file root: its directory) */
+        if (files.root_is_file && files.n) {
+                snprintf(dir, sizeof(dir), "%s", files.v[0].path);
+                snprintf(dotenv, sizeof(dotenv), "%s/.env", dirname(dir));
+        } else {
+                snprintf(dotenv, sizeof(dotenv), "%s/.env", root);
+        }
+        r = envfile_load_dotenv(env, dotenv, &out->diags, err);
+        if (r == BERTH_ENOMEM)
+                goto out;
+        if (r < 0) {
+                /* a broken .env breaks every file: none is loaded */
+                diag_add(&out->diags, DIAG_ERROR, err->file[0] ? err->file : dotenv, err->line,
+                         err->col, "", "%s", err->msg);
+                for (i = 0; i < files.n; i++)
+                        if (add_failed(out, &files.v[i], NULL) < 0)
+                                goto nomem;
+                r = 0;
+                goto out;
+        }
+        schema = schema_load_builtin(err);
+        if (!schema) {
+                r = err->code ? err->code : BERTH_ENOMEM;
+                goto out;
+        }
+        for (i = 0; i < files.n; i++) {
+                r = load_one(out, &files.v[i], schema, env, opts);
+                if (r < 0)
+                        goto nomem;
+        }
+        if (freeze_shared_projects(out, &files) < 0)
+                goto nomem;
+        out->nvariables = interp_env_uses(env);
+        if (out->nvariables) {
+                out->variables = calloc(out->nvariables, sizeof(char *));
+                if (!out->variables)
+                        goto nomem;
+                for (i = 0; i < out->nvariables; i++)
+                        if (!(out->variables[i] = strdup(interp_env_use(env, i))))
+                                goto nomem;
+        }
+        diag_list_sort(&out->diags);
+        r = 0;
+        goto out;
+nomem:
+        r = berth_err_set(err, BERTH_ENOMEM, "out of memory loading manifests");
+out:
+        interp_env_free(env);
+        manifest_list_release(&files);
+        return r;
+}
+
+void manifest_set_release(struct manifest_set *s)
+{
+        size_t i;
+
+        model_state_free(s->state);
+        diag_list_release(&s->diags);
+        for (i = 0; i < s->nfailed; i++) {
+                free(s->failed[i].rel);
+                free(s->failed[i].name);
+                free(s->failed[i].project);
+        }
+        free(s->failed);
+        for (i = 0; i < s->nvariables; i++)
+                free(s->variables[i]);
+        free(s->variables);
+        memset(s, 0, sizeof(*s));
+}
