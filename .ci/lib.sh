@@ -22,7 +22,7 @@ BERTH_TEST_PACKAGES=(build-essential cmake pkg-config libcurl4-openssl-dev libja
 # What .ci/up needs: build berth and run it against a local engine.
 # shellcheck disable=SC2034 # used by .ci/up
 BERTH_RUN_PACKAGES=(build-essential cmake pkg-config libcurl4-openssl-dev libjansson-dev
-        libyaml-dev libssl-dev git docker.io curl)
+        libyaml-dev libssl-dev git docker.io curl busybox-static)
 
 BERTH_TEST_STATE=/var/lib/berth-test # private dockerd data roots, one per run
 BERTH_TEST_RUNTIME=/run/berth-test   # private dockerd sockets and exec roots
@@ -243,23 +243,31 @@ engine_down()
 
 # ---- test image and registry ------------------------------------------------
 
-# image_make: berth-test/busybox:<run> from the host's static busybox, a
-# symlink per applet, CMD ["sh"], labelled with the run.  Exports
-# BERTH_TEST_IMAGE.
-image_make()
+# busybox_import TAG [docker import -c CHANGE...]: an image TAG made from
+# the host's static busybox (Debian's busybox-static), a symlink per
+# applet, CMD ["sh"].  No registry is needed.
+busybox_import()
 {
         [ -x /bin/busybox ] || die "/bin/busybox not found: apt-get install busybox-static"
-        local root=$BT_TMP/rootfs a
+        local tag=$1 root a
+        shift
+        root=$(mktemp -d)
         mkdir -p "$root/bin"
         cp /bin/busybox "$root/bin/busybox"
         for a in $("$root/bin/busybox" --list); do
                 [ "$a" = busybox ] || ln -s busybox "$root/bin/$a"
         done
-        BERTH_TEST_IMAGE=berth-test/busybox:$BERTH_TEST_RUN
         tar -C "$root" --owner=0 --group=0 --numeric-owner -c . |
-                docker import -c 'CMD ["sh"]' -c "LABEL berth.test-run=$BERTH_TEST_RUN" - \
-                        "$BERTH_TEST_IMAGE" >/dev/null
+                docker import -c 'CMD ["sh"]' "$@" - "$tag" >/dev/null
         rm -rf "$root"
+}
+
+# image_make: berth-test/busybox:<run>, labelled with the run.  Exports
+# BERTH_TEST_IMAGE.
+image_make()
+{
+        BERTH_TEST_IMAGE=berth-test/busybox:$BERTH_TEST_RUN
+        busybox_import "$BERTH_TEST_IMAGE" -c "LABEL berth.test-run=$BERTH_TEST_RUN"
         export BERTH_TEST_IMAGE
         note "image: $BERTH_TEST_IMAGE"
 }
