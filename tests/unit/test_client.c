@@ -1,6 +1,7 @@
 /* The transport: DOCKER_HOST parsing, status mapping, version negotiation,
  * call counting, and the faults the fake engine produces on demand. */
 #include <pthread.h>
+#include <sys/wait.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -574,6 +575,60 @@ START_TEST(unreachable_engine_says_what_to_do)
 }
 END_TEST
 
+/* The engine socket is root's: a user without access gets EPERM and a
+ * message saying how to get it.  The test drops to nobody in a child,
+ * since root may connect anywhere. */
+START_TEST(permission_denied_on_the_socket)
+{
+        struct fake_engine *fe = fake_engine_start(counted, 3);
+        char host[300], want[600];
+        int pipefd[2], status;
+        pid_t pid;
+
+        ck_assert_ptr_nonnull(fe);
+        ck_assert_msg(getuid() == 0, "this test runs as root (tests/run does) to drop to nobody");
+        snprintf(host, sizeof(host), "%s", fake_engine_host(fe));
+        ck_assert_int_eq(pipe(pipefd), 0);
+        pid = fork();
+        ck_assert_int_ge(pid, 0);
+        if (pid == 0) {
+                struct docker_client *c = NULL;
+                struct berth_err err;
+                char msg[sizeof(err.msg) + 16];
+                int code;
+
+                close(pipefd[0]);
+                if (setgid(65534) < 0 || setuid(65534) < 0)
+                        _exit(2);
+                docker_client_from_env(&c, host, &err);
+                code = docker_client_negotiate(c, &err);
+                snprintf(msg, sizeof(msg), "%d %s", code, err.msg);
+                if (write(pipefd[1], msg, strlen(msg)) < 0)
+                        _exit(3);
+                docker_client_free(c);
+                _exit(0);
+        }
+        close(pipefd[1]);
+        {
+                char got[1200] = "";
+                ssize_t n = read(pipefd[0], got, sizeof(got) - 1);
+
+                close(pipefd[0]);
+                waitpid(pid, &status, 0);
+                ck_assert_int_eq(WEXITSTATUS(status), 0);
+                ck_assert_int_gt(n, 0);
+                got[n] = '\0';
+                snprintf(want, sizeof(want),
+                         "%d permission denied on the Docker engine socket %s (run berth as root "
+                         "or as a member of the 'docker' group)",
+                         BERTH_EPERM, host);
+                ck_assert_str_eq(got, want);
+        }
+        ck_assert_uint_eq(fake_engine_requests(fe), 0);
+        fake_engine_stop(fe);
+}
+END_TEST
+
 static Suite *client_suite(void)
 {
         Suite *s = suite_create("client");
@@ -601,6 +656,7 @@ static Suite *client_suite(void)
         tcase_add_test(tc, json_stream_bad_line_is_a_protocol_error);
         tcase_add_test(tc, stream_cancelled_from_another_thread);
         tcase_add_test(tc, unreachable_engine_says_what_to_do);
+        tcase_add_test(tc, permission_denied_on_the_socket);
         tcase_set_timeout(tc, 30);
         suite_add_tcase(s, tc);
         return s;
