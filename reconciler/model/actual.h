@@ -26,8 +26,10 @@ enum actual_run_state {
         ACTUAL_UNKNOWN
 };
 
+/* From the list's Status, which shows health only while the container runs
+ * unpaused: a paused or restarting container with a healthcheck is NONE. */
 enum actual_health {
-        ACTUAL_HEALTH_NONE, /* no healthcheck */
+        ACTUAL_HEALTH_NONE, /* no healthcheck, or Status does not show it */
         ACTUAL_HEALTH_STARTING,
         ACTUAL_HEALTH_HEALTHY,
         ACTUAL_HEALTH_UNHEALTHY
@@ -37,26 +39,28 @@ struct actual_label {
         const char *key, *value;
 };
 
+/* Strings are never NULL: "" when the engine or the label left them out. */
 struct actual_container {
         const char *id;
         const char *name;        /* without the leading '/' */
         const char *project;     /* berth.project, "" when missing */
         const char *service;     /* berth.service, "" when missing */
-        int replica;             /* berth.replica, 0 when missing or not a number */
+        int replica;             /* berth.replica 1..1000000, else 0 (missing, not decimal) */
         const char *config_hash; /* berth.config-hash, "" when missing */
         const char *applied;     /* berth.applied (JSON text), "" when missing */
         const char *source;      /* berth.source */
         const char *revision;    /* berth.revision */
-        int temp;                /* berth.temp: a start-first replacement */
+        int temp;                /* berth.temp is "1": a start-first replacement */
         const char *image;       /* the reference it was created from */
         const char *image_id;    /* what it runs: "sha256:..." */
         enum actual_run_state state;
-        int exit_code;           /* from Status "Exited (N) ...", -1 unknown */
+        int exit_code;           /* Status "Exited (N) ..."/"Restarting (N) ...", else -1 */
         enum actual_health health;
         struct actual_label *labels; /* all labels, sorted by key */
         size_t nlabels;
 };
 
+/* Strings are never NULL, as for containers. */
 struct actual_network {
         const char *id, *name, *project;
         const char *key; /* berth.network */
@@ -87,8 +91,16 @@ struct actual_state {
 
 void actual_state_free(struct actual_state *s); /* NULL is a no-op */
 
-/* The image id a "repo:tag" names now (a tag without ":" means ":latest"),
- * or NULL when no local image has that tag. */
+/* The image id ("sha256:...") that ref names now, or NULL when no local
+ * image has that tag.  ref is "repo:tag"; without a tag it means ":latest"
+ * (a ':' before the last '/' is a registry port: "localhost:5000/app" is
+ * "localhost:5000/app:latest").  Docker Hub names are found in every
+ * spelling: the engine lists "docker.io/library/busybox:1" as
+ * "busybox:1", so "docker.io/", "index.docker.io/" and then "library/"
+ * before a one-part name are dropped before the lookup.  A digest
+ * reference ("repo@sha256:...") gives NULL: digests are not in the image
+ * list's RepoTags, so the caller must ask the engine (inspect the image)
+ * for those.  The result lives in s. */
 const char *actual_image_id(const struct actual_state *s, const char *ref);
 
 #endif

@@ -15,8 +15,12 @@
 #include "docker/client.h"
 #include "model/actual.h"
 
-/* Observe scope with exactly four calls.  On success *out is owned by the
- * caller: actual_state_free() it. */
+/* Observe scope with exactly four calls (all GET): containers with
+ * all=1 and networks and volumes, each filtered by label
+ * berth.scope=<scope>; images unfiltered.  On success *out is owned by the
+ * caller: actual_state_free() it.  An empty scope is BERTH_EINVALID; a
+ * failed call gives its error ("cannot list the containers of scope
+ * 'default': ..."). */
 int observe_scope(struct actual_state **out, struct docker_client *c, const char *scope,
                   struct berth_err *err);
 
@@ -24,13 +28,21 @@ int observe_scope(struct actual_state **out, struct docker_client *c, const char
  * them; volumes as the {"Volumes": [...]} object): the pure part, for
  * tests and fuzzing.  Objects without scope's label are dropped (the
  * engine filtered them already; this is the second lock on the door).
- * Malformed answers are BERTH_EPROTO naming what is wrong. */
+ * Images: every RepoTags entry but "<none>:<none>" becomes one tag.
+ * Malformed answers (not an array, an entry that is not an object, no Id
+ * or Names or Name, Labels not an object of strings, ...) are BERTH_EPROTO
+ * naming the list and the entry, counted from 0: "cannot read the
+ * container list: entry 3 has no Names".  Nothing is borrowed: the JSON
+ * may be freed after. */
 int observe_from_json(struct actual_state **out, const char *scope, const json_t *containers,
                       const json_t *networks, const json_t *volumes, const json_t *images,
                       struct berth_err *err);
 
-/* "Exited (137) 5 seconds ago" -> 137; -1 when Status says no code. */
+/* "Exited (137) 5 seconds ago" -> 137, "Restarting (1) 2 seconds ago" -> 1;
+ * -1 when Status says no code (NULL too). */
 int observe_parse_exit_code(const char *status);
+/* "Up 3 minutes (healthy)", "(unhealthy)", "(health: starting)" as the
+ * 20.10 engine prints them; NONE otherwise (NULL too). */
 enum actual_health observe_parse_health(const char *status);
 
 #endif
