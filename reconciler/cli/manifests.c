@@ -3,6 +3,7 @@
 
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/err.h"
@@ -106,12 +107,59 @@ int cmd_validate(int argc, char **argv, const struct cli_global *g)
         return CLI_EXIT_OK;
 }
 
+/* The YAML form of `berth config` is a manifest in its own right: berth
+ * (and compose) interpolate it again when it is read, so every '$' of a
+ * resolved value is written as '$$', as `docker-compose config` does.
+ * Keys are not interpolated and stay as they are.  0, or -1 on ENOMEM. */
+static int escape_dollars(json_t *v)
+{
+        const char *key, *s;
+        json_t *item;
+        size_t i, n;
+        char *buf, *o;
+        int r;
+
+        if (json_is_object(v)) {
+                json_object_foreach(v, key, item)
+                {
+                        if (escape_dollars(item) < 0)
+                                return -1;
+                }
+                return 0;
+        }
+        if (json_is_array(v)) {
+                json_array_foreach(v, i, item)
+                {
+                        if (escape_dollars(item) < 0)
+                                return -1;
+                }
+                return 0;
+        }
+        if (!json_is_string(v) || !strchr(json_string_value(v), '$'))
+                return 0;
+        for (n = 0, s = json_string_value(v); *s; s++)
+                n += *s == '$' ? 2 : 1;
+        buf = malloc(n + 1);
+        if (!buf)
+                return -1;
+        for (o = buf, s = json_string_value(v); *s; s++) {
+                if (*s == '$')
+                        *o++ = '$';
+                *o++ = *s;
+        }
+        *o = '\0';
+        r = json_string_set(v, buf);
+        free(buf);
+        return r < 0 ? -1 : 0;
+}
+
 static const char config_usage[] =
     "usage: berth config [-f PATH] [--output yaml|json] [--show-sensitive]\n"
     "\n"
     "Print the resolved, normalized desired state: variables interpolated, anchors\n"
     "and merge keys applied, env files read, every value in its long form.\n"
-    "Values of secret-looking names print as (sensitive).\n"
+    "Values of secret-looking names print as (sensitive).  The YAML output is a\n"
+    "manifest itself: a '$' in a value is written '$$', as interpolation wants.\n"
     "\n"
     "  -f, --file PATH     manifest root (default ./manifests)\n"
     "  -o, --output FMT    yaml (default; one document per project) or json\n"
@@ -181,7 +229,13 @@ int cmd_config(int argc, char **argv, const struct cli_global *g)
         } else {
                 for (i = 0; i < set.state->nprojects; i++) {
                         p = model_project_config(&set.state->projects[i], show);
-                        if (!p || yamlout_write(stdout, p, set.state->nprojects > 1, &err) < 0) {
+                        if (!p || escape_dollars(p) < 0) {
+                                json_decref(p);
+                                fprintf(stderr,
+                                        "berth: out of memory rendering the configuration\n");
+                                goto out;
+                        }
+                        if (yamlout_write(stdout, p, set.state->nprojects > 1, &err) < 0) {
                                 json_decref(p);
                                 cli_report(&err);
                                 goto out;
