@@ -23,14 +23,22 @@ static size_t print_diags(const struct manifest_set *set)
         return diag_list_errors(&set->diags);
 }
 
+/* Load root (NULL: the default) or report why it could not be read. */
 static int load_or_report(struct manifest_set *set, const char *root)
 {
-        struct manifest_load_opts opts = {.root = root};
+        struct manifest_load_opts opts = {.root = root ? root : MANIFEST_DEFAULT_ROOT};
         struct berth_err err;
+        char buf[2048];
 
         berth_err_clear(&err);
         if (manifest_load(set, &opts, &err) < 0) {
-                cli_report(&err);
+                if (err.code == BERTH_ENOTFOUND && !root)
+                        fprintf(stderr,
+                                "berth: %s: run berth where the manifests/ directory is, or name "
+                                "the manifest root with -f PATH\n",
+                                berth_err_format(&err, buf, sizeof(buf)));
+                else
+                        cli_report(&err);
                 return -1;
         }
         return 0;
@@ -54,12 +62,14 @@ int cmd_validate(int argc, char **argv, const struct cli_global *g)
 {
         static const struct option opts[] = {
             {"file", required_argument, NULL, 'f'}, {"help", no_argument, NULL, 'h'}, {0, 0, 0, 0}};
-        const char *root = MANIFEST_DEFAULT_ROOT;
+        char prog[] = "berth validate"; /* getopt names argv[0] in its messages */
+        const char *root = NULL;
         struct manifest_set set;
         size_t i, services = 0, networks = 0, volumes = 0, errors, warnings;
         int opt;
 
         (void)g;
+        argv[0] = prog;
         optind = 1;
         while ((opt = getopt_long(argc, argv, "f:h", opts, NULL)) != -1) {
                 switch (opt) {
@@ -80,6 +90,8 @@ int cmd_validate(int argc, char **argv, const struct cli_global *g)
         }
         if (load_or_report(&set, root) < 0)
                 return CLI_EXIT_FAIL;
+        if (!root)
+                root = MANIFEST_DEFAULT_ROOT;
         errors = print_diags(&set);
         warnings = set.diags.n - errors;
         if (errors) {
@@ -172,7 +184,8 @@ int cmd_config(int argc, char **argv, const struct cli_global *g)
                                              {"show-sensitive", no_argument, NULL, 's'},
                                              {"help", no_argument, NULL, 'h'},
                                              {0, 0, 0, 0}};
-        const char *root = MANIFEST_DEFAULT_ROOT, *output = "yaml";
+        char prog[] = "berth config"; /* getopt names argv[0] in its messages */
+        const char *root = NULL, *output = "yaml";
         struct manifest_set set;
         struct berth_err err;
         json_t *all = NULL, *p;
@@ -180,6 +193,7 @@ int cmd_config(int argc, char **argv, const struct cli_global *g)
         size_t i;
 
         (void)g;
+        argv[0] = prog;
         optind = 1;
         while ((opt = getopt_long(argc, argv, "f:o:h", opts, NULL)) != -1) {
                 switch (opt) {
