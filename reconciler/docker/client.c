@@ -446,6 +446,29 @@ static int transport_error(struct docker_client *c, const struct docker_request 
         case CURLE_GOT_NOTHING:
         case CURLE_RECV_ERROR:
         case CURLE_SEND_ERROR:
+                /* Closed on first contact.  Over TLS 1.3 an engine that
+                 * refuses the client certificate does so after the client
+                 * has finished its handshake: the client sees an alert on
+                 * the first read, or a reset when the alert is lost. */
+                if (c->host.tls && !atomic_load(&c->negotiated)) {
+                        code = BERTH_ETLS;
+                        snprintf(what, sizeof(what),
+                                 "the Docker engine at %s closed the TLS connection: %s (it may "
+                                 "not accept the client certificate: check cert.pem and key.pem "
+                                 "in %s)",
+                                 c->describe, strstr(detail, "alert") || !sys[0] ? detail : sys,
+                                 c->host.cert_dir);
+                        break;
+                }
+                if (c->host.kind == DOCKER_HOST_TCP && !atomic_load(&c->negotiated)) {
+                        code = BERTH_EPROTO;
+                        snprintf(what, sizeof(what),
+                                 "the Docker engine at %s closed the connection: %s (if it "
+                                 "expects TLS, set DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH)",
+                                 c->describe, sys[0] ? sys : detail);
+                        break;
+                }
+                /* fall through */
         case CURLE_PARTIAL_FILE:
                 code = BERTH_EPROTO;
                 snprintf(what, sizeof(what), "the Docker engine at %s closed the connection: %s",
