@@ -216,8 +216,9 @@ static void cleanup_fixture(void)
 
 void bt_tcase_engine(TCase *tc)
 {
-        /* checked: in each test's own process, even when it fails;
-         * unchecked: once more in the runner, for a test that crashed */
+        /* checked: in each passing test's own process; unchecked: in the
+         * runner after the case, which covers a test that failed or
+         * crashed (check _exit()s those without their teardown) */
         tcase_add_checked_fixture(tc, NULL, cleanup_fixture);
         tcase_add_unchecked_fixture(tc, NULL, cleanup_fixture);
         tcase_set_timeout(tc, 120);
@@ -356,10 +357,17 @@ void bt_write_file(const char *dir, const char *name, const char *text)
         ck_assert_int_eq(fclose(f), 0);
 }
 
+static pid_t tmpdirs_owner;
+
+/* At exit of the process that made the directories: a forked test
+ * inherits this handler and the parent's list, and must not delete what
+ * its parent still uses. */
 static void remove_tmpdirs(void)
 {
         int i;
 
+        if (getpid() != tmpdirs_owner)
+                return;
         for (i = 0; i < ntmpdirs; i++)
                 nftw(tmpdirs[i], rm_entry, 16, FTW_DEPTH | FTW_PHYS);
         ntmpdirs = 0;
@@ -367,13 +375,12 @@ static void remove_tmpdirs(void)
 
 const char *bt_tmpdir(void)
 {
-        static pid_t registered;
         const char *base = getenv("TMPDIR");
         char *d;
 
         /* tests run in forked children: each process removes what it made */
-        if (registered != getpid()) {
-                registered = getpid();
+        if (tmpdirs_owner != getpid()) {
+                tmpdirs_owner = getpid();
                 ntmpdirs = 0;
                 atexit(remove_tmpdirs);
         }

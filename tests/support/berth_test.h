@@ -8,9 +8,10 @@
  * Every engine object a test creates must carry BT_LABEL=<run id> and a
  * name from bt_name(); bt_cleanup() removes every container, network and
  * volume with that label, and untags images with the label tagged
- * berth-test/<run>-*, after each test (in its process, even when it
- * fails), after each test case, and at exit, so a failing test leaves
- * nothing.
+ * berth-test/<run>-*, after each passing test (in its process), after
+ * each test case and at exit (in the runner, which also covers a test that
+ * failed: check _exit()s a failed test without its teardown), so a failing
+ * test leaves nothing.
  */
 #ifndef BERTH_TEST_H
 #define BERTH_TEST_H
@@ -58,7 +59,9 @@ int bt_run(char **out, char **errout, const char *const argv[]);
 void bt_write_file(const char *dir, const char *name, const char *text);
 
 /* A fresh temporary directory under $TMPDIR, removed when the process
- * that made it exits (each check test runs in a process of its own). */
+ * that made it exits normally (each check test runs in a process of its
+ * own).  A failing test _exit()s and leaves it: tests/run points TMPDIR at
+ * the run's own directory and removes that at the end. */
 const char *bt_tmpdir(void);
 
 #endif
