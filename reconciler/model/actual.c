@@ -14,6 +14,21 @@ void actual_state_free(struct actual_state *s)
         berth_arena_free(s->arena);
 }
 
+static int label_cmp(const void *key, const void *elem)
+{
+        return strcmp(key, ((const struct actual_label *)elem)->key);
+}
+
+const char *actual_container_label(const struct actual_container *c, const char *key)
+{
+        const struct actual_label *hit;
+
+        if (!c->nlabels)
+                return NULL;
+        hit = bsearch(key, c->labels, c->nlabels, sizeof(*c->labels), label_cmp);
+        return hit ? hit->value : NULL;
+}
+
 /* The longest reference looked up: the engine allows 255 characters of
  * name and 128 of tag, so nothing longer can be a local tag. */
 #define REF_MAX 512

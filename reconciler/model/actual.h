@@ -91,6 +91,10 @@ struct actual_state {
 
 void actual_state_free(struct actual_state *s); /* NULL is a no-op */
 
+/* The value of label key on c (a binary search: labels are sorted), or
+ * NULL when c does not carry it. */
+const char *actual_container_label(const struct actual_container *c, const char *key);
+
 /* The image id ("sha256:...") that ref names now, or NULL when no local
  * image has that tag.  ref is "repo:tag"; without a tag it means ":latest"
  * (a ':' before the last '/' is a registry port: "localhost:5000/app" is

@@ -131,16 +131,6 @@ static struct actual_state *observe_one(const char *labels, const char *state, c
         return s;
 }
 
-static const char *label_of(const struct actual_container *c, const char *key)
-{
-        size_t i;
-
-        for (i = 0; i < c->nlabels; i++)
-                if (!strcmp(c->labels[i].key, key))
-                        return c->labels[i].value;
-        return NULL;
-}
-
 /* ---- containers from the captured answer ------------------------------ */
 
 START_TEST(fixture_containers_of_the_scope_in_order_with_state)
@@ -185,7 +175,7 @@ START_TEST(fixture_containers_of_the_scope_in_order_with_state)
                 ck_assert_uint_eq(strlen(c->id), 64);
                 ck_assert_str_eq(c->image, "berth-test/busybox:latest");
                 ck_assert_str_eq(c->image_id, BUSYBOX_ID);
-                ck_assert_str_eq(label_of(c, "berth.scope"), "fixture");
+                ck_assert_str_eq(actual_container_label(c, "berth.scope"), "fixture");
         }
         actual_state_free(s);
 }
@@ -221,7 +211,11 @@ START_TEST(fixture_labels_are_all_there_sorted_and_typed)
         ck_assert_str_eq(created->applied, "{\"image\":\"busybox\"}");
         ck_assert_str_eq(created->source, "shop.yaml");
         ck_assert_str_eq(created->revision, "deadbeef");
-        ck_assert_str_eq(label_of(created, "berth.test-run"), "obsfix");
+        ck_assert_str_eq(actual_container_label(created, "berth.test-run"), "obsfix");
+        ck_assert_str_eq(actual_container_label(created, "berth.applied"), created->applied);
+        ck_assert_ptr_null(actual_container_label(created, "berth.temp"));
+        ck_assert_ptr_null(actual_container_label(created, "berth"));
+        ck_assert_ptr_null(actual_container_label(created, ""));
         /* labels that are not there read as "", never NULL */
         ck_assert_str_eq(running->config_hash, "");
         ck_assert_str_eq(running->applied, "");
@@ -491,6 +485,8 @@ START_TEST(state_and_status_may_be_missing)
         ck_assert_str_eq(s->containers[0].project, "");
         ck_assert_str_eq(s->containers[0].service, "");
         ck_assert_int_eq(s->containers[0].replica, 0);
+        ck_assert_str_eq(actual_container_label(&s->containers[0], "berth.scope"), "s");
+        ck_assert_ptr_null(actual_container_label(&s->containers[0], "berth.project"));
         actual_state_free(s);
 }
 END_TEST
