@@ -142,10 +142,10 @@ static int rm_entry(const char *path, const struct stat *st, int flag, struct FT
         return remove(path) < 0 && errno != ENOENT ? -1 : 0;
 }
 
-/* Images the tests made carry the run label and a tag under
- * berth-test/<run>-; untag exactly those (the run's base image, imported by
- * tests/run with the same label, has no such tag and stays). */
-static void remove_test_images(struct docker_client *c, const char *filters)
+/* Tests name every image tag they make berth-test/<run>-<suite>-...; untag
+ * exactly those, whatever image they point at (a tag on the run's base
+ * image, which carries the run's label and not the suite's, included). */
+static void remove_test_images(struct docker_client *c)
 {
         struct docker_request req = {.method = "GET"};
         struct berth_err err;
@@ -153,7 +153,7 @@ static void remove_test_images(struct docker_client *c, const char *filters)
         char path[2048], prefix[256];
         size_t i, k;
 
-        snprintf(path, sizeof(path), "/images/json?filters=%s", filters);
+        snprintf(path, sizeof(path), "/images/json");
         req.path = path;
         snprintf(prefix, sizeof(prefix), "berth-test/%s-", bt_run_id());
         if (docker_call_json(c, &req, &j, &err) < 0) {
@@ -203,7 +203,7 @@ void bt_cleanup(void)
                 remove_listed(c, path, NULL, "Id", "/networks/%s");
                 snprintf(path, sizeof(path), "/volumes?filters=%s", filters);
                 remove_listed(c, path, "Volumes", "Name", "/volumes/%s?force=1");
-                remove_test_images(c, filters);
+                remove_test_images(c);
                 free(filters);
         }
         docker_client_free(c);
