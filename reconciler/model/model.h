@@ -237,7 +237,8 @@ int model_service_hash(char out[65], const struct model_project *p, const struct
  * show_sensitive.  A new reference; NULL on ENOMEM. */
 json_t *model_project_config(const struct model_project *p, int show_sensitive);
 
-/* A duration in nanoseconds as Go and Compose print it: "1m30s", "500ms". */
+/* A duration in nanoseconds in its shortest Compose form: "1m30s", "1m"
+ * (not Go's "1m0s"), "1.5s", "500ms". */
 const char *model_duration_format(int64_t ns, char *buf, size_t size);
 
 #endif
