@@ -23,7 +23,8 @@ static size_t print_diags(const struct manifest_set *set)
         return diag_list_errors(&set->diags);
 }
 
-/* Load root (NULL: the default) or report why it could not be read. */
+/* Load root (NULL: the default) or report why it could not be read (set
+ * is then released). */
 static int load_or_report(struct manifest_set *set, const char *root)
 {
         struct manifest_load_opts opts = {.root = root ? root : MANIFEST_DEFAULT_ROOT};
@@ -39,6 +40,7 @@ static int load_or_report(struct manifest_set *set, const char *root)
                                 berth_err_format(&err, buf, sizeof(buf)));
                 else
                         cli_report(&err);
+                manifest_set_release(set); /* manifest_load() wants it either way */
                 return -1;
         }
         return 0;
