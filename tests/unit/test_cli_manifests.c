@@ -785,7 +785,6 @@ int main(void)
 
         nvalid = fixtures_scan(valid, VALID, 0);
         ninvalid = fixtures_scan(invalid, INVALID, 1);
-        tcase_set_timeout(tc, 60);
         tcase_add_loop_test(tc, valid_fixture, 0, (int)nvalid);
         tcase_add_loop_test(tc, invalid_fixture, 0, (int)ninvalid);
         tcase_add_test(tc, fixture_sets);

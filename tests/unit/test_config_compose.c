@@ -428,7 +428,6 @@ int main(void)
         }
         closedir(d);
         qsort(fixtures, nfixtures, sizeof(fixtures[0]), name_cmp);
-        tcase_set_timeout(tc, 120);
         tcase_add_loop_test(tc, same_as_docker_compose, 0, (int)nfixtures);
         tcase_add_test(tc, rejected_fixtures_exist);
         suite_add_tcase(s, tc);
