@@ -87,19 +87,29 @@ char *nz_host_path(struct nz *z, const char *written, const struct doc_node *at,
 
 /* ---- targets ---- */
 
-static int check_target(struct nz *z, const char *target, const struct doc_node *at,
-                        const char *path)
+/* target (a path in the container) cleaned the way Compose and the engine
+ * clean it ("//" collapsed, "." and ".." resolved, no trailing "/"), in
+ * the arena; NULL after an error (or out of memory). */
+static char *clean_target(struct nz *z, const char *target, const struct doc_node *at,
+                          const char *path)
 {
+        char *clean;
+
         if (target[0] != '/') {
                 nz_error(z, at, path, "target '%s' must be an absolute path in the container",
                          target);
-                return -1;
+                return NULL;
         }
-        if (strspn(target, "/") == strlen(target)) {
+        if (!(clean = berth_arena_alloc(z->a, strlen(target) + 2))) {
+                z->nomem = 1;
+                return NULL;
+        }
+        clean_path(clean, target);
+        if (strcmp(clean, "/") == 0) {
                 nz_error(z, at, path, "cannot mount over the container's root directory");
-                return -1;
+                return NULL;
         }
-        return 0;
+        return clean;
 }
 
 /* -1 after reporting a target already used by one of s's mounts
@@ -123,14 +133,17 @@ static void add_mount(struct nz *z, struct model_service *s, size_t *item, size_
 {
         struct model_mount *v;
 
-        if (!m->target || check_target(z, m->target, at, path) < 0 ||
-            target_free(z, s, item, m->target, at, path) < 0)
+        char *target;
+
+        if (!m->target || !(target = clean_target(z, m->target, at, path)) ||
+            target_free(z, s, item, target, at, path) < 0)
                 return;
         if (!(v = nz_grow(z, s->mounts, s->nmounts, sizeof(*v))))
                 return;
         s->mounts = v;
         item[s->nmounts] = index;
-        v[s->nmounts++] = *m;
+        v[s->nmounts] = *m;
+        v[s->nmounts++].target = target;
 }
 
 /* A named volume: it must be declared. */
@@ -422,8 +435,9 @@ void nz_mounts(struct nz *z, struct model_service *s, const struct doc_node *n, 
 
 void nz_tmpfs(struct nz *z, struct model_service *s, const struct doc_node *n, const char *path)
 {
-        char p[NZ_PATH], target[NZ_PATH];
+        char p[NZ_PATH];
         const char *t, *colon, *at = path;
+        char *written, *target, *entry;
         size_t i, j, len;
 
         if (n->kind != DOC_SCALAR && !nz_is_seq(z, n, path))
@@ -436,14 +450,15 @@ void nz_tmpfs(struct nz *z, struct model_service *s, const struct doc_node *n, c
                         at = nz_index_path(p, path, i);
                 t = s->tmpfs.v[i];
                 colon = strchr(t, ':');
-                len = colon ? (size_t)(colon - t) : strlen(t);
-                if (len >= sizeof(target))
-                        len = sizeof(target) - 1;
-                memcpy(target, t, len);
-                target[len] = '\0';
-                if (check_target(z, target, item, at) < 0 ||
+                if (!(written = nz_strndup(z, t, colon ? (size_t)(colon - t) : strlen(t))) ||
+                    !(target = clean_target(z, written, item, at)) ||
                     (z->mount_item && target_free(z, s, z->mount_item, target, item, at) < 0))
                         continue;
+                /* the cleaned target, with the options as written */
+                if (!(entry = nz_printf(z, "%s%s", target, colon ? colon : "")))
+                        continue;
+                s->tmpfs.v[i] = entry;
+                len = strlen(target);
                 for (j = 0; j < i; j++)
                         if (strncmp(s->tmpfs.v[j], target, len) == 0 &&
                             (s->tmpfs.v[j][len] == '\0' || s->tmpfs.v[j][len] == ':')) {

@@ -837,6 +837,14 @@ static const struct {
      {MODEL_MOUNT_TMPFS, NULL, NULL, "/t", 0, NULL, 0, 0, 64 << 20, 01777}},
     {"{type: tmpfs, target: /t, tmpfs: {size: 1000}}",
      {MODEL_MOUNT_TMPFS, NULL, NULL, "/t", 0, NULL, 0, 0, 1000, U}},
+    /* container targets cleaned as Compose and the engine clean them */
+    {"data:/etc/x/", {MODEL_MOUNT_VOLUME, "shop_data", "data", "/etc/x", 0, NULL, 0, 0, U, U}},
+    {"/var/log://a//./b/:ro", {MODEL_MOUNT_BIND, "/var/log", NULL, "/a/b", 1, NULL, 1, 0, U, U}},
+    {"/anon/../other/", {MODEL_MOUNT_VOLUME, NULL, NULL, "/other", 0, NULL, 0, 0, U, U}},
+    {"{type: volume, source: data, target: /etc/x//}",
+     {MODEL_MOUNT_VOLUME, "shop_data", "data", "/etc/x", 0, NULL, 0, 0, U, U}},
+    {"{type: tmpfs, target: /t/./u/}",
+     {MODEL_MOUNT_TMPFS, NULL, NULL, "/t/u", 0, NULL, 0, 0, U, U}},
 };
 
 START_TEST(volume_form)
@@ -888,6 +896,8 @@ static const struct {
     {"~bob/x:/x", "'~bob/x': ~user paths are not supported: write the absolute path"},
     {"./x:rel", "target 'rel' must be an absolute path in the container"},
     {"./x:/", "cannot mount over the container's root directory"},
+    {"./x:/a/..", "cannot mount over the container's root directory"},
+    {"{type: bind, source: /s, target: /./}", "cannot mount over the container's root directory"},
     {"a:b:c:d", "'a:b:c:d' is not a volume (expected [SOURCE:]TARGET[:MODE])"},
     {"{type: tmpfs, source: x, target: /t}", "a tmpfs mount has no source"},
     {"{type: bind, target: /t}", "a bind mount needs a source (the host path)"},
@@ -933,6 +943,18 @@ START_TEST(volume_errors_positions)
                      "    tmpfs: [/tmp, \"/run:size=1m\"]\n",
                      FILE_NAME ":5:19: services.web.tmpfs[1]: target /run is already mounted by "
                                "volumes[1]");
+        expect_error("services:\n"
+                     "  web:\n"
+                     "    image: a\n"
+                     "    volumes: [\"/data/\", \"./d://data/./\"]\n",
+                     FILE_NAME ":4:25: services.web.volumes[1]: target /data is already mounted "
+                               "by volumes[0]");
+        expect_error("services:\n"
+                     "  web:\n"
+                     "    image: a\n"
+                     "    tmpfs: [/run/, \"/x/../run:size=1m\"]\n",
+                     FILE_NAME ":4:20: services.web.tmpfs[1]: target /run is already mounted by "
+                               "tmpfs[0]");
 }
 END_TEST
 
@@ -970,6 +992,13 @@ START_TEST(tmpfs_forms)
         strlist_is(
             &web("services:\n  web:\n    image: a\n    tmpfs: [\"/run:size=64m\", /tmp]\n")->tmpfs,
             1, two, 2);
+        strlist_is(&web("services:\n  web:\n    image: a\n    tmpfs: [\"/run/:size=64m\", "
+                        "/a//./../tmp/]\n")
+                        ->tmpfs,
+                   1, two, 2);
+        expect_error("services:\n  web:\n    image: a\n    tmpfs: /x/..\n",
+                     FILE_NAME ":4:12: services.web.tmpfs: cannot mount over the container's root "
+                               "directory");
         expect_error("services:\n  web:\n    image: a\n    tmpfs: run\n",
                      FILE_NAME ":4:12: services.web.tmpfs: target 'run' must be an absolute path "
                                "in the container");
