@@ -12,7 +12,9 @@ struct range {
         int lo, hi; /* hi == lo for one port; lo == 0: not written */
 };
 
-/* "8080" or "8080-8081" in s[0..len); min is the lowest port allowed. */
+/* "8080" or "8080-8081" in s[0..len); min is the lowest port allowed.
+ * -1: not a port or range; -2: high to low; -3: a range from 0 (0 alone
+ * means a random port, a range of them has no meaning). */
 static int parse_range(struct range *r, const char *s, size_t len, int min)
 {
         const char *dash = memchr(s, '-', len);
@@ -35,6 +37,8 @@ static int parse_range(struct range *r, const char *s, size_t len, int min)
         }
         r->lo = (int)v[0];
         r->hi = dash ? (int)v[1] : r->lo;
+        if (dash && r->lo == 0)
+                return -3;
         return r->hi < r->lo ? -2 : 0;
 }
 
@@ -197,6 +201,13 @@ static void port_short(struct nz *z, struct model_service *s, const char *t, siz
         add_ports(z, s, host, ctr, ip, proto, item, at, path);
         return;
 range:
+        if (rc == -3) {
+                nz_error(z, at, path,
+                         "'%s': host port range %.*s is not valid: ports start at 1; leave the "
+                         "host port out for a random port",
+                         t, (int)(colon - body), body);
+                return;
+        }
         if (rc == -2) {
                 nz_error(z, at, path, "'%s': a port range must go from low to high", t);
                 return;
@@ -230,7 +241,14 @@ static void port_long(struct nz *z, struct model_service *s, const struct doc_no
         if ((v = doc_map_get(n, "published")) && !doc_scalar_is_null(v)) {
                 if (!(t = nz_text(z, v, nz_key_path(p, path, "published"))))
                         return;
-                if ((rc = parse_range(&host, t, strlen(t), 0)) < 0) {
+                if ((rc = parse_range(&host, t, strlen(t), 0)) == -3) {
+                        nz_error(z, v, p,
+                                 "published range %s is not valid: ports start at 1; leave "
+                                 "published out for a random port",
+                                 t);
+                        return;
+                }
+                if (rc < 0) {
                         nz_error(z, v, p, "'%s' is not a port or port range (0-65535)", t);
                         return;
                 }

@@ -687,6 +687,14 @@ static const struct {
     {"{published: 80}", "a port needs a target (the container port)", 1},
     {"{target: 80, published: \"9000-9001\"}",
      "host port range 9000-9001 needs a container range of the same length", 0},
+    {"\"0-3:80-83\"",
+     "'0-3:80-83': host port range 0-3 is not valid: ports start at 1; leave the host port out "
+     "for a random port",
+     0},
+    {"\"127.0.0.1:0-1:80-81/udp\"",
+     "'127.0.0.1:0-1:80-81/udp': host port range 0-1 is not valid: ports start at 1; leave the "
+     "host port out for a random port",
+     0},
 };
 
 START_TEST(port_error)
@@ -699,6 +707,27 @@ START_TEST(port_error)
                  port_errors[_i].msg);
         lenient = port_errors[_i].defensive;
         expect_error(yaml, want);
+}
+END_TEST
+
+START_TEST(published_range_from_zero)
+{
+        expect_error("services:\n"
+                     "  web:\n"
+                     "    image: a\n"
+                     "    ports:\n"
+                     "      - target: 80\n"
+                     "        published: \"0-3\"\n",
+                     FILE_NAME ":6:20: services.web.ports[0].published: published range 0-3 is "
+                               "not valid: ports start at 1; leave published out for a random "
+                               "port");
+        expect_error("services:\n"
+                     "  web:\n"
+                     "    image: a\n"
+                     "    ports: [{target: 80, published: \"0-0\"}]\n",
+                     FILE_NAME ":4:37: services.web.ports[0].published: published range 0-0 is "
+                               "not valid: ports start at 1; leave published out for a random "
+                               "port");
 }
 END_TEST
 
@@ -1860,6 +1889,7 @@ int main(void)
         tcase_add_test(tc, labels_and_sysctls);
         tcase_add_loop_test(tc, port_form, 0, N(port_forms));
         tcase_add_loop_test(tc, port_error, 0, N(port_errors));
+        tcase_add_test(tc, published_range_from_zero);
         tcase_add_test(tc, expose_forms);
         tcase_add_test(tc, port_conflicts);
         tcase_add_test(tc, port_conflicts_across_addresses);
