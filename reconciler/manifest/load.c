@@ -145,6 +145,140 @@ static int freeze_shared_projects(struct manifest_set *s, const struct manifest_
         return r;
 }
 
+/* ---- conflicts across projects ---- */
+
+/* Where project p's file comes in scan order (files->n if not found). */
+static size_t file_index(const struct manifest_list *files, const struct model_project *p)
+{
+        const struct manifest_file *f = file_of(files, p);
+
+        return f ? (size_t)(f - files->v) : files->n;
+}
+
+/* The service of q that publishes a host port a overlaps, or NULL. */
+static const struct model_service *port_user(const struct model_project *q,
+                                             const struct model_port *a)
+{
+        size_t k, l;
+
+        for (k = 0; k < q->nservices; k++)
+                for (l = 0; l < q->services[k].nports; l++)
+                        if (normalize_ports_overlap(a, &q->services[k].ports[l]))
+                                return &q->services[k];
+        return NULL;
+}
+
+/* The service of q that has a container named name, or NULL. */
+static const struct model_service *name_user(const struct model_project *q, const char *name)
+{
+        char buf[512];
+        size_t k;
+        int t;
+
+        for (k = 0; k < q->nservices; k++)
+                for (t = 1; t <= q->services[k].replicas; t++)
+                        if (!strcmp(name,
+                                    model_container_name(q, &q->services[k], t, buf, sizeof(buf))))
+                                return &q->services[k];
+        return NULL;
+}
+
+/* 1 after reporting a host port or a container name (container_name: or
+ * {project}-{service}-{replica}) of p that q (a project kept before it)
+ * also has. */
+static int conflict(struct diag_list *diags, const struct model_project *p,
+                    const struct model_project *q)
+{
+        const struct model_service *s, *other;
+        char path[512], what[512];
+        size_t i, j;
+        int r;
+
+        for (i = 0; i < p->nservices; i++) {
+                s = &p->services[i];
+                for (j = 0; j < s->nports; j++) {
+                        const struct model_port *a = &s->ports[j];
+
+                        if (!(other = port_user(q, a)))
+                                continue;
+                        snprintf(path, sizeof(path), "services.%s.ports[%zu]", s->name, a->item);
+                        diag_add(diags, DIAG_ERROR, p->file, a->pos.line, a->pos.col, path,
+                                 "host port %s is already published by service '%s' of project "
+                                 "'%s' (%s)",
+                                 normalize_port_host(what, sizeof(what), a), other->name, q->name,
+                                 q->file);
+                        return 1;
+                }
+                for (r = 1; r <= s->replicas; r++) {
+                        if (!(other =
+                                  name_user(q, model_container_name(p, s, r, what, sizeof(what)))))
+                                continue;
+                        snprintf(path, sizeof(path), "services.%s%s", s->name,
+                                 s->container_name ? ".container_name" : "");
+                        diag_add(diags, DIAG_ERROR, p->file, s->pos.line, s->pos.col, path,
+                                 "container name '%s' is already used by service '%s' of project "
+                                 "'%s' (%s)",
+                                 what, other->name, q->name, q->file);
+                        return 1;
+                }
+        }
+        return 0;
+}
+
+/* Two projects cannot publish one host port or name one container: the
+ * project of the later file (in scan order) fails like a file with an
+ * error, so its containers are left as they are. */
+static int refuse_conflicts(struct manifest_set *s, const struct manifest_list *files)
+{
+        struct model_state *st = s->state;
+        size_t *order, i, j, k, keep = 0;
+        char *dropped;
+        int r = 0;
+
+        if (st->nprojects < 2)
+                return 0;
+        order = malloc(st->nprojects * sizeof(*order));
+        dropped = calloc(st->nprojects, 1);
+        if (!order || !dropped) {
+                r = BERTH_ENOMEM;
+                goto out;
+        }
+        /* the projects in scan order of their files */
+        for (i = 0; i < st->nprojects; i++) {
+                for (j = i; j > 0 && file_index(files, &st->projects[order[j - 1]]) >
+                                         file_index(files, &st->projects[i]);
+                     j--)
+                        order[j] = order[j - 1];
+                order[j] = i;
+        }
+        for (i = 1; i < st->nprojects; i++) {
+                const struct model_project *p = &st->projects[order[i]];
+                const struct manifest_file *f;
+
+                for (k = 0; k < i; k++) {
+                        const struct model_project *q = &st->projects[order[k]];
+
+                        if (dropped[order[k]])
+                                continue;
+                        if (conflict(&s->diags, p, q)) {
+                                dropped[order[i]] = 1;
+                                break;
+                        }
+                }
+                if (dropped[order[i]] && (f = file_of(files, p)) &&
+                    (r = add_failed(s, f, p->name)) < 0)
+                        goto out;
+        }
+        for (i = 0; i < st->nprojects; i++)
+                if (!dropped[i])
+                        st->projects[keep++] = st->projects[i];
+        st->nprojects = keep;
+out:
+        free(order);
+        free(dropped);
+        return r;
+}
+
 int manifest_load(struct manifest_set *out, const struct manifest_load_opts *opts,
                   struct berth_err *err)
 {
@@ -205,6 +339,8 @@ int manifest_load(struct manifest_set *out, const struct manifest_load_opts *opt
                         goto nomem;
         }
         if (freeze_shared_projects(out, &files) < 0)
+                goto nomem;
+        if (refuse_conflicts(out, &files) < 0)
                 goto nomem;
         out->nvariables = interp_env_uses(env);
         if (out->nvariables) {

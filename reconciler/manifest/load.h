@@ -6,7 +6,9 @@
  * root's .env (manifest/interp.h), the tree validated against the schema
  * (schema/validate.h), then normalized into the model
  * (manifest/normalize.h).  Then checks across files: two files naming the
- * same project.
+ * same project, and two projects publishing one host port on overlapping
+ * addresses or giving two containers one name (the project of the later
+ * file in scan order fails).
  *
  * A file with any error contributes no project to the state; it is listed
  * in `failed` with the project it names (or would name), so that later

@@ -95,6 +95,7 @@ struct berth_err;
 struct diag_list;
 struct doc_node;
 struct interp_env;
+struct model_port;
 struct model_state;
 
 struct normalize_ctx {
@@ -119,6 +120,15 @@ struct normalize_ctx {
 int normalize_project(struct model_state *st, const struct doc_node *root,
                       const struct normalize_ctx *ctx, struct diag_list *diags,
                       struct berth_err *err);
+
+/* Do a and b bind one host port: the same published port (not 0, random)
+ * and protocol on overlapping addresses (no host IP, 0.0.0.0 and ::
+ * overlap every address)?  For conflicts within a project and across
+ * projects (manifest/load.c). */
+int normalize_ports_overlap(const struct model_port *a, const struct model_port *b);
+/* p's host side as messages name it ("8080/tcp", "127.0.0.1:8080/tcp",
+ * "[::1]:8080/tcp") into buf; buf returned. */
+const char *normalize_port_host(char *buf, size_t size, const struct model_port *p);
 
 /* The project name derived from a manifest's path relative to the root
  * (the rule above: "Team/My.App.yaml" -> "team-myapp"), into buf; "" when

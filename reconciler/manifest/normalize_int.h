@@ -22,10 +22,7 @@
 /* A host port published so far (for conflicts between services). */
 struct nz_binding {
         const char *service;
-        size_t item; /* index in that service's ports: */
-        int port;
-        const char *protocol;
-        const char *host_ip; /* NULL: all addresses */
+        struct model_port port; /* its strings in the model's arena */
 };
 
 /* A container_name used so far. */

@@ -65,20 +65,32 @@ static int overlaps(const char *a, const char *b)
         return all_addresses(a) || all_addresses(b) || strcmp(a, b) == 0;
 }
 
-/* 0, or -1 after reporting that port p (from ports[item]) is taken. */
+int normalize_ports_overlap(const struct model_port *a, const struct model_port *b)
+{
+        return a->published && a->published == b->published &&
+               strcmp(a->protocol, b->protocol) == 0 && overlaps(a->host_ip, b->host_ip);
+}
+
+const char *normalize_port_host(char *buf, size_t size, const struct model_port *p)
+{
+        if (!p->host_ip)
+                snprintf(buf, size, "%d/%s", p->published, p->protocol);
+        else if (strchr(p->host_ip, ':'))
+                snprintf(buf, size, "[%s]:%d/%s", p->host_ip, p->published, p->protocol);
+        else
+                snprintf(buf, size, "%s:%d/%s", p->host_ip, p->published, p->protocol);
+        return buf;
+}
+
+/* 0, or -1 after reporting that port p is taken. */
 static int claim(struct nz *z, const struct model_service *s, const struct model_port *p,
-                 size_t item, const struct doc_node *at, const char *path)
+                 const struct doc_node *at, const char *path)
 {
         struct nz_binding *v;
         char where[96];
         size_t i;
 
-        if (!p->host_ip)
-                snprintf(where, sizeof(where), "%d/%s", p->published, p->protocol);
-        else if (strchr(p->host_ip, ':'))
-                snprintf(where, sizeof(where), "[%s]:%d/%s", p->host_ip, p->published, p->protocol);
-        else
-                snprintf(where, sizeof(where), "%s:%d/%s", p->host_ip, p->published, p->protocol);
+        normalize_port_host(where, sizeof(where), p);
         if (s->replicas > 1) {
                 nz_error(z, at, path,
                          "host port %s cannot be published by %lld replicas: leave the host "
@@ -89,12 +101,11 @@ static int claim(struct nz *z, const struct model_service *s, const struct model
         for (i = 0; i < z->nbindings; i++) {
                 const struct nz_binding *b = &z->bindings[i];
 
-                if (b->port != p->published || strcmp(b->protocol, p->protocol) != 0 ||
-                    !overlaps(b->host_ip, p->host_ip))
+                if (!normalize_ports_overlap(&b->port, p))
                         continue;
                 if (b->service == s->name)
                         nz_error(z, at, path, "host port %s is already published by ports[%zu]",
-                                 where, b->item);
+                                 where, b->port.item);
                 else
                         nz_error(z, at, path, "host port %s is already published by service '%s'",
                                  where, b->service);
@@ -103,8 +114,7 @@ static int claim(struct nz *z, const struct model_service *s, const struct model
         if (!(v = nz_grow(z, z->bindings, z->nbindings, sizeof(*v))))
                 return -1;
         z->bindings = v;
-        v[z->nbindings++] =
-            (struct nz_binding){s->name, item, p->published, p->protocol, p->host_ip};
+        v[z->nbindings++] = (struct nz_binding){s->name, *p};
         return 0;
 }
 
@@ -137,7 +147,9 @@ static void add_ports(struct nz *z, struct model_service *s, struct range host, 
                 p.published = host.lo ? host.lo + i : 0;
                 p.host_ip = ip && *ip ? nz_strdup(z, ip) : NULL;
                 p.protocol = protocol;
-                if (p.published && !reported && claim(z, s, &p, item, at, path) < 0)
+                p.pos = (struct model_pos){z->p->file, at->pos.line, at->pos.col};
+                p.item = item;
+                if (p.published && !reported && claim(z, s, &p, at, path) < 0)
                         reported = 1;
                 if (!(v = nz_grow(z, s->ports, s->nports, sizeof(*v))))
                         return;

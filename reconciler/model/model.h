@@ -54,10 +54,12 @@ struct model_kvlist {
 
 /* One published or exposed port (ranges are expanded to one entry each). */
 struct model_port {
-        int target;     /* container port */
-        int published;  /* host port; 0 = a random one */
-        char *host_ip;  /* NULL = all addresses */
-        char *protocol; /* "tcp", "udp", "sctp" */
+        int target;           /* container port */
+        int published;        /* host port; 0 = a random one */
+        char *host_ip;        /* NULL = all addresses */
+        char *protocol;       /* "tcp", "udp", "sctp" */
+        struct model_pos pos; /* where written: the service's ports[item] */
+        size_t item;
 };
 
 enum model_mount_type { MODEL_MOUNT_VOLUME, MODEL_MOUNT_BIND, MODEL_MOUNT_TMPFS };

@@ -710,6 +710,53 @@ START_TEST(port_error)
 }
 END_TEST
 
+START_TEST(ports_overlap)
+{
+        static char tcp[] = "tcp", udp_[] = "udp", all4[] = "0.0.0.0",
+                    all6[] = "::", lo4[] = "127.0.0.1", ip[] = "10.0.0.1";
+        struct model_port any = {80, 8080, NULL, tcp, {NULL, 0, 0}, 0};
+        struct model_port v4 = {81, 8080, all4, tcp, {NULL, 0, 0}, 0};
+        struct model_port v6 = {82, 8080, all6, tcp, {NULL, 0, 0}, 0};
+        struct model_port lo = {83, 8080, lo4, tcp, {NULL, 0, 0}, 0};
+        struct model_port other = {84, 8080, ip, tcp, {NULL, 0, 0}, 0};
+        struct model_port udp = {85, 8080, NULL, udp_, {NULL, 0, 0}, 0};
+        struct model_port port = {86, 8081, NULL, tcp, {NULL, 0, 0}, 0};
+        struct model_port random = {87, 0, NULL, tcp, {NULL, 0, 0}, 0};
+        struct model_port sites[] = {any, v4, v6, lo};
+        size_t i, j;
+        char buf[64];
+
+        for (i = 0; i < 4; i++)
+                for (j = 0; j < 4; j++)
+                        ck_assert_msg(normalize_ports_overlap(&sites[i], &sites[j]), "%zu %zu", i,
+                                      j);
+        ck_assert(!normalize_ports_overlap(&lo, &other));
+        ck_assert(normalize_ports_overlap(&any, &other));
+        ck_assert(!normalize_ports_overlap(&any, &udp));
+        ck_assert(!normalize_ports_overlap(&any, &port));
+        ck_assert(!normalize_ports_overlap(&random, &random));
+        ck_assert_str_eq(normalize_port_host(buf, sizeof(buf), &any), "8080/tcp");
+        ck_assert_str_eq(normalize_port_host(buf, sizeof(buf), &lo), "127.0.0.1:8080/tcp");
+        ck_assert_str_eq(normalize_port_host(buf, sizeof(buf), &v6), "[::]:8080/tcp");
+}
+END_TEST
+
+START_TEST(port_positions)
+{
+        const struct model_service *s =
+            web("services:\n  web:\n    image: a\n    ports:\n      - 80\n"
+                "      - \"9000-9001:90-91\"\n");
+
+        ck_assert_uint_eq(s->nports, 3);
+        ck_assert_uint_eq(s->ports[2].item, 1);
+        ck_assert_int_eq(s->ports[2].pos.line, 6);
+        ck_assert_int_eq(s->ports[2].pos.col, 9);
+        ck_assert_str_eq(s->ports[2].pos.file, FILE_NAME);
+        ck_assert_uint_eq(s->ports[0].item, 0);
+        ck_assert_int_eq(s->ports[0].pos.line, 5);
+}
+END_TEST
+
 START_TEST(published_range_from_zero)
 {
         expect_error("services:\n"
@@ -1890,6 +1937,8 @@ int main(void)
         tcase_add_loop_test(tc, port_form, 0, N(port_forms));
         tcase_add_loop_test(tc, port_error, 0, N(port_errors));
         tcase_add_test(tc, published_range_from_zero);
+        tcase_add_test(tc, ports_overlap);
+        tcase_add_test(tc, port_positions);
         tcase_add_test(tc, expose_forms);
         tcase_add_test(tc, port_conflicts);
         tcase_add_test(tc, port_conflicts_across_addresses);
