@@ -171,15 +171,22 @@ static const struct model_service *port_user(const struct model_project *q,
 /* The service of q that has a container named name, or NULL. */
 static const struct model_service *name_user(const struct model_project *q, const char *name)
 {
+        size_t k, qlen = strlen(q->name);
         char buf[512];
-        size_t k;
         int t;
+        /* q's generated names all start "{q}-": a name that does not can
+         * only be one of q's fixed container_name values, so the names
+         * are not built at all (this runs for every pair of projects). */
+        int generated = !strncmp(name, q->name, qlen) && name[qlen] == '-';
 
-        for (k = 0; k < q->nservices; k++)
+        for (k = 0; k < q->nservices; k++) {
+                if (!generated && !q->services[k].container_name)
+                        continue;
                 for (t = 1; t <= q->services[k].replicas; t++)
                         if (!strcmp(name,
                                     model_container_name(q, &q->services[k], t, buf, sizeof(buf))))
                                 return &q->services[k];
+        }
         return NULL;
 }
 
