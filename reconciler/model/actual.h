@@ -58,7 +58,8 @@ struct actual_container {
         const char *applied;     /* berth.applied (JSON text), "" when missing */
         const char *source;      /* berth.source */
         const char *revision;    /* berth.revision */
-        int temp;                /* berth.temp is "1": a start-first replacement */
+        int temp;                /* berth.temp names it: a start-first replacement
+                                  * never renamed (left over from a crash) */
         const char *depends_on;  /* berth.depends-on: "db,cache" (services), "" when none */
         const char *image;       /* the reference it was created from */
         const char *image_id;    /* what it runs: "sha256:..." */

@@ -342,7 +342,7 @@ static int container_read(struct actual_container *c, int *keep, struct reader *
         c->source = str(rd, label_get(labels, BERTH_LABEL_SOURCE));
         c->revision = str(rd, label_get(labels, BERTH_LABEL_REVISION));
         temp = label_get(labels, BERTH_LABEL_TEMP);
-        c->temp = temp && !strcmp(temp, "1");
+        c->temp = temp && !strcmp(temp, name); /* renamed when the update finished */
         c->depends_on = str(rd, label_get(labels, BERTH_LABEL_DEPENDS_ON));
         c->image = str(rd, image);
         c->image_id = str(rd, image_id);

@@ -16,7 +16,7 @@
  *     unhealthy   shop/db/2    healthcheck false every 1s, 1 retry
  *     starting    shop/db/3    healthcheck every 300s: still starting
  *     paused      shop/cache/1 docker pause
- *     restarting  shop/flaky/1 restart always, exit 7; berth.temp=1
+ *     restarting  shop/flaky/1 restart always, exit 7; berth.temp=its name
  *     otherscope  scope fixture-other, shop/web/1
  *     nolabels    no berth label
  *   networks.json    GET /networks, same filter: shop_default and
@@ -492,7 +492,8 @@ START_TEST(state_and_status_may_be_missing)
 END_TEST
 
 /* berth.replica is a canonical decimal 1..1000000 (else 0); berth.temp
- * counts only as "1". */
+ * counts only when it is the container's own name (a replacement that was
+ * never renamed). */
 START_TEST(replica_and_temp_labels_are_typed)
 {
         static const struct {
@@ -514,7 +515,9 @@ START_TEST(replica_and_temp_labels_are_typed)
             {"\"berth.replica\":\"\"", 0, 0},
             {"\"berth.replica\":\"0x10\"", 0, 0},
             {"\"berth.replica\":\"99999999999999999999\"", 0, 0},
-            {"\"berth.replica\":\"2\",\"berth.temp\":\"1\"", 2, 1},
+            {"\"berth.replica\":\"2\",\"berth.temp\":\"c\"", 2, 1},
+            {"\"berth.temp\":\"1\"", 0, 0},
+            {"\"berth.temp\":\"c-berth-new\"", 0, 0},
             {"\"berth.temp\":\"0\"", 0, 0},
             {"\"berth.temp\":\"\"", 0, 0},
             {"\"berth.temp\":\"true\"", 0, 0},
