@@ -17,7 +17,8 @@
 #define BERTH_LABEL_REVISION "berth.revision"       /* git commit of the manifests */
 #define BERTH_LABEL_NETWORK "berth.network"         /* key under networks: */
 #define BERTH_LABEL_VOLUME "berth.volume"           /* key under volumes: */
-#define BERTH_LABEL_TEMP "berth.temp"               /* "1" on a start-first replacement */
+#define BERTH_LABEL_TEMP "berth.temp"               /* a start-first replacement's temporary name */
+#define BERTH_LABEL_DEPENDS_ON "berth.depends-on"   /* "db,cache": removal order */
 
 #define BERTH_DEFAULT_SCOPE "default"
 

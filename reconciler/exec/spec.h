@@ -15,7 +15,9 @@
  *     berth.service, berth.replica, berth.config-hash (model_service_hash),
  *     berth.applied (model_service_canonical(redact=1), compact, sorted
  *     keys), berth.source (the project's source), berth.revision (when
- *     meta->revision is set), berth.temp=1 (when meta->temp).
+ *     meta->revision is set), berth.temp=<name> (when meta->temp: the
+ *     temporary name; once the update renames the container the label no
+ *     longer matches its name, and observe no longer sees a leftover).
  *
  * An exec_spec owns everything the spec points at; it borrows nothing
  * from the model once built.
@@ -35,7 +37,7 @@
 struct exec_spec_meta {
         const char *scope;    /* required */
         const char *revision; /* git commit of the manifests, or NULL */
-        int temp;             /* a start-first replacement: adds berth.temp=1 */
+        int temp;             /* a start-first replacement: adds berth.temp=<name> */
 };
 
 /* A network to join after the create, with its attach options. */

@@ -39,6 +39,14 @@ struct actual_label {
         const char *key, *value;
 };
 
+/* A host port a running container holds (the list's Ports entries with a
+ * PublicPort). */
+struct actual_port {
+        const char *ip; /* "0.0.0.0", "::", "127.0.0.1", "" when not said */
+        int port;
+        const char *proto; /* "tcp", "udp", "sctp" */
+};
+
 /* Strings are never NULL: "" when the engine or the label left them out. */
 struct actual_container {
         const char *id;
@@ -50,7 +58,9 @@ struct actual_container {
         const char *applied;     /* berth.applied (JSON text), "" when missing */
         const char *source;      /* berth.source */
         const char *revision;    /* berth.revision */
-        int temp;                /* berth.temp is "1": a start-first replacement */
+        int temp;                /* berth.temp names it: a start-first replacement
+                                  * never renamed (left over from a crash) */
+        const char *depends_on;  /* berth.depends-on: "db,cache" (services), "" when none */
         const char *image;       /* the reference it was created from */
         const char *image_id;    /* what it runs: "sha256:..." */
         enum actual_run_state state;
@@ -58,6 +68,8 @@ struct actual_container {
         enum actual_health health;
         struct actual_label *labels; /* all labels, sorted by key */
         size_t nlabels;
+        struct actual_port *ports; /* host ports held, in the list's order */
+        size_t nports;
 };
 
 /* Strings are never NULL, as for containers. */
@@ -87,6 +99,11 @@ struct actual_state {
         size_t nvolumes;
         struct actual_image *images;         /* sorted by tag */
         size_t nimages;
+        /* The names of every network and volume on the engine, owned or
+         * not, NULL-terminated (to check that external ones exist); NULL
+         * when the lists given were of the scope's objects only. */
+        const char **engine_networks;
+        const char **engine_volumes;
 };
 
 void actual_state_free(struct actual_state *s); /* NULL is a no-op */

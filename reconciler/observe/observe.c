@@ -277,6 +277,36 @@ static int container_name(const char **out, struct reader *rd, const json_t *ent
 }
 
 /* Read entry i into *c; *keep is 0 when it is not in scope. */
+/* The host ports of the list's Ports (entries without a PublicPort are
+ * only exposed, and hold nothing). */
+static int container_ports(struct actual_container *c, struct reader *rd, const json_t *entry,
+                           const char *where)
+{
+        const json_t *ports = json_object_get(entry, "Ports"), *p, *v;
+        struct actual_port *ap;
+        size_t i;
+
+        if (!ports || json_is_null(ports))
+                return 0;
+        if (!json_is_array(ports))
+                return bad(rd, "%s has Ports that are not an array", where);
+        c->ports = array_alloc(rd, json_array_size(ports), sizeof(*c->ports));
+        json_array_foreach(ports, i, p)
+        {
+                if (rd->nomem)
+                        break;
+                v = json_object_get(p, "PublicPort");
+                if (!json_is_integer(v) || json_integer_value(v) <= 0)
+                        continue;
+                ap = &c->ports[c->nports++];
+                ap->port = (int)json_integer_value(v);
+                ap->ip = str(rd, json_string_value(json_object_get(p, "IP")));
+                v = json_object_get(p, "Type");
+                ap->proto = str(rd, json_is_string(v) ? json_string_value(v) : "tcp");
+        }
+        return 0;
+}
+
 static int container_read(struct actual_container *c, int *keep, struct reader *rd,
                           const json_t *entry, size_t i)
 {
@@ -312,14 +342,15 @@ static int container_read(struct actual_container *c, int *keep, struct reader *
         c->source = str(rd, label_get(labels, BERTH_LABEL_SOURCE));
         c->revision = str(rd, label_get(labels, BERTH_LABEL_REVISION));
         temp = label_get(labels, BERTH_LABEL_TEMP);
-        c->temp = temp && !strcmp(temp, "1");
+        c->temp = temp && !strcmp(temp, name); /* renamed when the update finished */
+        c->depends_on = str(rd, label_get(labels, BERTH_LABEL_DEPENDS_ON));
         c->image = str(rd, image);
         c->image_id = str(rd, image_id);
         c->state = state_parse(state);
         c->exit_code = observe_parse_exit_code(status);
         c->health = observe_parse_health(status);
         labels_copy(c, rd, labels);
-        return 0;
+        return container_ports(c, rd, entry, where);
 }
 
 static int container_cmp(const void *pa, const void *pb)
@@ -401,12 +432,14 @@ static int networks_read(struct actual_state *s, struct reader *rd, const json_t
         if (!json_is_array(list))
                 return bad(rd, "not an array");
         s->networks = array_alloc(rd, json_array_size(list), sizeof(*s->networks));
+        s->engine_networks = array_alloc(rd, json_array_size(list) + 1, sizeof(char *));
         json_array_foreach(list, i, entry)
         {
                 if (rd->nomem)
                         break;
                 if ((r = named_entry_read(&name, &id, &labels, &keep, rd, entry, i)) < 0)
                         return r;
+                s->engine_networks[i] = str(rd, name);
                 if (!keep)
                         continue;
                 n = &s->networks[s->nnetworks++];
@@ -438,17 +471,21 @@ static int volumes_read(struct actual_state *s, struct reader *rd, const json_t 
         if (!json_is_object(answer))
                 return bad(rd, "not an object");
         list = json_object_get(answer, "Volumes");
-        if (json_is_null(list)) /* older engines say null for none */
+        if (json_is_null(list)) { /* older engines say null for none */
+                s->engine_volumes = array_alloc(rd, 1, sizeof(char *));
                 return 0;
+        }
         if (!json_is_array(list))
                 return bad(rd, "Volumes is not an array");
         s->volumes = array_alloc(rd, json_array_size(list), sizeof(*s->volumes));
+        s->engine_volumes = array_alloc(rd, json_array_size(list) + 1, sizeof(char *));
         json_array_foreach(list, i, entry)
         {
                 if (rd->nomem)
                         break;
                 if ((r = named_entry_read(&name, NULL, &labels, &keep, rd, entry, i)) < 0)
                         return r;
+                s->engine_volumes[i] = str(rd, name);
                 if (!keep)
                         continue;
                 v = &s->volumes[s->nvolumes++];
@@ -619,11 +656,10 @@ int observe_scope(struct actual_state **out, struct docker_client *c, const char
         snprintf(path, size, "/containers/json?all=1&filters=%s", filters);
         if ((r = list_call(&containers, c, path, "list the containers of scope", scope, err)) < 0)
                 goto out;
-        snprintf(path, size, "/networks?filters=%s", filters);
-        if ((r = list_call(&networks, c, path, "list the networks of scope", scope, err)) < 0)
-                goto out;
-        snprintf(path, size, "/volumes?filters=%s", filters);
-        if ((r = list_call(&volumes, c, path, "list the volumes of scope", scope, err)) < 0)
+        /* Networks and volumes unfiltered: external ones must be seen to
+         * exist; the scope's are picked out by observe_from_json. */
+        if ((r = list_call(&networks, c, "/networks", "list networks", NULL, err)) < 0 ||
+            (r = list_call(&volumes, c, "/volumes", "list volumes", NULL, err)) < 0)
                 goto out;
         if ((r = list_call(&images, c, "/images/json", "list images", NULL, err)) < 0)
                 goto out;

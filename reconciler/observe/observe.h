@@ -16,8 +16,9 @@
 #include "model/actual.h"
 
 /* Observe scope with exactly four calls (all GET): containers with
- * all=1 and networks and volumes, each filtered by label
- * berth.scope=<scope>; images unfiltered.  On success *out is owned by the
+ * all=1 filtered by label berth.scope=<scope>; networks, volumes and
+ * images unfiltered (every name is kept in engine_networks/volumes, so
+ * that external ones can be checked; only the scope's become objects).  On success *out is owned by the
  * caller: actual_state_free() it.  An empty scope is BERTH_EINVALID; a
  * failed call gives its error ("cannot list the containers of scope
  * 'default': ..."). */
@@ -29,6 +30,7 @@ int observe_scope(struct actual_state **out, struct docker_client *c, const char
  * tests and fuzzing.  Objects without scope's label are dropped (the
  * engine filtered them already; this is the second lock on the door).
  * Images: every RepoTags entry but "<none>:<none>" becomes one tag.
+ * engine_networks/engine_volumes get every name in those lists.
  * Malformed answers (not an array, an entry that is not an object, no Id
  * or Names or Name, Labels not an object of strings, ...) are BERTH_EPROTO
  * naming the list and the entry, counted from 0: "cannot read the

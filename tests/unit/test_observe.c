@@ -16,7 +16,7 @@
  *     unhealthy   shop/db/2    healthcheck false every 1s, 1 retry
  *     starting    shop/db/3    healthcheck every 300s: still starting
  *     paused      shop/cache/1 docker pause
- *     restarting  shop/flaky/1 restart always, exit 7; berth.temp=1
+ *     restarting  shop/flaky/1 restart always, exit 7; berth.temp=its name
  *     otherscope  scope fixture-other, shop/web/1
  *     nolabels    no berth label
  *   networks.json    GET /networks, same filter: shop_default and
@@ -492,7 +492,8 @@ START_TEST(state_and_status_may_be_missing)
 END_TEST
 
 /* berth.replica is a canonical decimal 1..1000000 (else 0); berth.temp
- * counts only as "1". */
+ * counts only when it is the container's own name (a replacement that was
+ * never renamed). */
 START_TEST(replica_and_temp_labels_are_typed)
 {
         static const struct {
@@ -514,7 +515,9 @@ START_TEST(replica_and_temp_labels_are_typed)
             {"\"berth.replica\":\"\"", 0, 0},
             {"\"berth.replica\":\"0x10\"", 0, 0},
             {"\"berth.replica\":\"99999999999999999999\"", 0, 0},
-            {"\"berth.replica\":\"2\",\"berth.temp\":\"1\"", 2, 1},
+            {"\"berth.replica\":\"2\",\"berth.temp\":\"c\"", 2, 1},
+            {"\"berth.temp\":\"1\"", 0, 0},
+            {"\"berth.temp\":\"c-berth-new\"", 0, 0},
             {"\"berth.temp\":\"0\"", 0, 0},
             {"\"berth.temp\":\"\"", 0, 0},
             {"\"berth.temp\":\"true\"", 0, 0},
@@ -733,6 +736,68 @@ START_TEST(empty_scope_is_invalid)
 }
 END_TEST
 
+START_TEST(host_ports_and_depends_on_label)
+{
+        static const char containers[] =
+            "[{\"Id\":\"1\",\"Names\":[\"/c\"],\"State\":\"running\","
+            "\"Labels\":{\"berth.scope\":\"s\",\"berth.depends-on\":\"db,cache\"},"
+            "\"Ports\":[{\"PrivatePort\":80,\"Type\":\"tcp\"},"
+            "{\"IP\":\"0.0.0.0\",\"PrivatePort\":80,\"PublicPort\":8080,\"Type\":\"tcp\"},"
+            "{\"IP\":\"127.0.0.1\",\"PrivatePort\":53,\"PublicPort\":5353,\"Type\":\"udp\"}]}]";
+        struct actual_state *s;
+        struct berth_err err;
+
+        ck_assert_msg(observe_text(&s, "s", containers, "[]", "{\"Volumes\":[]}", "[]", &err) == 0,
+                      "%s", err.msg);
+        ck_assert_uint_eq(s->containers[0].nports, 2); /* the exposed-only one holds nothing */
+        ck_assert_str_eq(s->containers[0].ports[0].ip, "0.0.0.0");
+        ck_assert_int_eq(s->containers[0].ports[0].port, 8080);
+        ck_assert_str_eq(s->containers[0].ports[0].proto, "tcp");
+        ck_assert_str_eq(s->containers[0].ports[1].ip, "127.0.0.1");
+        ck_assert_int_eq(s->containers[0].ports[1].port, 5353);
+        ck_assert_str_eq(s->containers[0].ports[1].proto, "udp");
+        ck_assert_str_eq(s->containers[0].depends_on, "db,cache");
+        actual_state_free(s);
+        ck_assert_int_eq(observe_text(&s, "s",
+                                      "[{\"Id\":\"1\",\"Names\":[\"/c\"],\"Ports\":{},"
+                                      "\"Labels\":{\"berth.scope\":\"s\"}}]",
+                                      "[]", "{\"Volumes\":[]}", "[]", &err),
+                         BERTH_EPROTO);
+        ck_assert_str_eq(
+            err.msg,
+            "cannot read the container list: entry 0 ('c') has Ports that are not an array");
+}
+END_TEST
+
+/* Every network and volume name is kept, owned or not: external ones are
+ * checked against them. */
+START_TEST(engine_names_of_every_network_and_volume)
+{
+        struct actual_state *s;
+        struct berth_err err;
+
+        ck_assert_msg(observe_text(&s, "s", "[]",
+                                   "[{\"Name\":\"proxy\",\"Id\":\"n1\"},"
+                                   "{\"Name\":\"shop_default\",\"Id\":\"n2\","
+                                   "\"Labels\":{\"berth.scope\":\"s\"}}]",
+                                   "{\"Volumes\":[{\"Name\":\"certs\"}]}", "[]", &err) == 0,
+                      "%s", err.msg);
+        ck_assert_uint_eq(s->nnetworks, 1);
+        ck_assert_str_eq(s->engine_networks[0], "proxy");
+        ck_assert_str_eq(s->engine_networks[1], "shop_default");
+        ck_assert_ptr_null(s->engine_networks[2]);
+        ck_assert_uint_eq(s->nvolumes, 0);
+        ck_assert_str_eq(s->engine_volumes[0], "certs");
+        ck_assert_ptr_null(s->engine_volumes[1]);
+        actual_state_free(s);
+        ck_assert_msg(observe_text(&s, "s", "[]", "[]", "{\"Volumes\":null}", "[]", &err) == 0,
+                      "%s", err.msg);
+        ck_assert_ptr_nonnull(s->engine_volumes);
+        ck_assert_ptr_null(s->engine_volumes[0]);
+        actual_state_free(s);
+}
+END_TEST
+
 int main(void)
 {
         Suite *s = suite_create("observe");
@@ -757,6 +822,8 @@ int main(void)
         tcase_add_test(tc, malformed_entry_of_another_scope_is_an_error);
         tcase_add_test(tc, null_labels_or_other_scope_are_dropped);
         tcase_add_test(tc, empty_scope_is_invalid);
+        tcase_add_test(tc, host_ports_and_depends_on_label);
+        tcase_add_test(tc, engine_names_of_every_network_and_volume);
         suite_add_tcase(s, tc);
         return bt_unit_main(s);
 }
