@@ -21,18 +21,6 @@
         ((size_t)(i) < sizeof(table) / sizeof((table)[0]) && (table)[i] ? (table)[i] : (dflt))
 #define LOOKUP(table, i) LOOKUP_OR(table, i, "unknown")
 
-static const char *const op_names[] = {
-    [PLAN_NETWORK_CREATE] = "network-create",
-    [PLAN_VOLUME_CREATE] = "volume-create",
-    [PLAN_IMAGE_PULL] = "image-pull",
-    [PLAN_CONTAINER_CREATE] = "container-create",
-    [PLAN_CONTAINER_RECREATE] = "container-recreate",
-    [PLAN_CONTAINER_START] = "container-start",
-    [PLAN_CONTAINER_REMOVE] = "container-remove",
-    [PLAN_NETWORK_REMOVE] = "network-remove",
-    [PLAN_VOLUME_REMOVE] = "volume-remove",
-};
-
 static const char *const kind_words[] = {
     [DIFF_CONTAINER] = "container",
     [DIFF_NETWORK] = "network",
@@ -64,11 +52,6 @@ static const char *const status_names[] = {
     [PLAN_FAILED] = "failed",           [PLAN_SKIPPED] = "skipped",
     [PLAN_ROLLED_BACK] = "rolled-back", [PLAN_INTERRUPTED] = "interrupted",
 };
-
-const char *plan_op_kind_name(enum plan_op_kind k)
-{
-        return LOOKUP(op_names, k);
-}
 
 /* The operation that carries change c, or NULL (completed, frozen). */
 static const struct plan_op *op_of(const struct plan *p, const struct diff_change *c)
