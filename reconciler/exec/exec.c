@@ -1,0 +1,628 @@
+/* exec.c - the plan's operations against the engine (the rules are in
+ * exec.h). */
+#include "exec/exec.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/labels.h"
+#include "docker/container.h"
+#include "docker/image.h"
+#include "docker/network.h"
+#include "docker/volume.h"
+#include "exec/spec.h"
+
+#define POLL_MS 200
+
+struct run {
+        const struct plan *p;
+        const struct exec_options *o;
+        struct plan_run *out;
+        pthread_mutex_t mu;
+        pthread_cond_t cv;
+        unsigned char *running; /* per op: a worker has it */
+        size_t nrunning;
+        unsigned long calls, mutating;
+        int client_failed;
+        struct berth_err client_err;
+};
+
+struct job {
+        struct run *run;
+        struct docker_client *c;
+        const struct plan_op *op;
+        struct plan_op_result *res;
+        struct berth_err err;
+};
+
+static double now_s(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int stopping(const struct run *run)
+{
+        return run->o->stop && atomic_load(run->o->stop);
+}
+
+static void sleep_ms(long ms)
+{
+        struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+
+        nanosleep(&ts, NULL);
+}
+
+/* ---- labels ------------------------------------------------------------- */
+
+/* The user's labels plus berth's ownership labels, in the job's arena
+ * (plain malloc, freed by the caller). */
+static struct docker_kv *labels_with(size_t *n, const struct model_kvlist *user,
+                                     const struct docker_kv *own, size_t nown)
+{
+        struct docker_kv *kv = calloc(user->n + nown + 1, sizeof(*kv));
+        size_t i;
+
+        if (!kv)
+                return NULL;
+        for (i = 0; i < user->n; i++) {
+                kv[i].key = user->v[i].key;
+                kv[i].value = user->v[i].value ? user->v[i].value : "";
+        }
+        memcpy(kv + user->n, own, nown * sizeof(*own));
+        *n = user->n + nown;
+        return kv;
+}
+
+static struct docker_kv *kv_of(size_t *n, const struct model_kvlist *l)
+{
+        return labels_with(n, l, NULL, 0);
+}
+
+/* ---- networks and volumes ----------------------------------------------- */
+
+static int network_create(struct job *j)
+{
+        const struct model_network *mn = j->op->change->network_desired;
+        const struct docker_kv own[] = {
+            {BERTH_LABEL_SCOPE, j->run->o->scope},
+            {BERTH_LABEL_PROJECT, j->op->project},
+            {BERTH_LABEL_NETWORK, mn->name},
+        };
+        struct docker_network_spec spec = {0};
+        struct docker_ipam_pool pool = {mn->subnet, NULL, mn->gateway};
+        size_t nlabels = 0, nopts = 0;
+        struct docker_kv *labels = labels_with(&nlabels, &mn->labels, own, 3);
+        struct docker_kv *opts = kv_of(&nopts, &mn->driver_opts);
+        int r;
+
+        if (!labels || !opts) {
+                r = berth_err_set(&j->err, BERTH_ENOMEM, "out of memory");
+                goto out;
+        }
+        spec.name = mn->engine_name;
+        spec.driver = mn->driver;
+        spec.labels = labels;
+        spec.n_labels = nlabels;
+        spec.options = opts;
+        spec.n_options = nopts;
+        spec.ipam = &pool;
+        spec.n_ipam = mn->subnet || mn->gateway ? 1 : 0;
+        spec.internal = mn->internal;
+        spec.attachable = mn->attachable;
+        spec.enable_ipv6 = mn->enable_ipv6;
+        r = docker_network_create(NULL, j->c, &spec, &j->err);
+        if (r == BERTH_ECONFLICT)
+                r = berth_err_set(&j->err, BERTH_ECONFLICT,
+                                  "network '%s' exists but is not berth's (scope '%s'): remove "
+                                  "or rename it, or declare it external",
+                                  mn->engine_name, j->run->o->scope);
+out:
+        free(labels);
+        free(opts);
+        return r;
+}
+
+static int volume_create(struct job *j)
+{
+        const struct model_volume *mv = j->op->change->volume_desired;
+        const struct docker_kv own[] = {
+            {BERTH_LABEL_SCOPE, j->run->o->scope},
+            {BERTH_LABEL_PROJECT, j->op->project},
+            {BERTH_LABEL_VOLUME, mv->name},
+        };
+        struct docker_volume_spec spec = {0};
+        struct docker_volume vol = {0};
+        size_t nlabels = 0, nopts = 0;
+        struct docker_kv *labels = labels_with(&nlabels, &mv->labels, own, 3);
+        struct docker_kv *opts = kv_of(&nopts, &mv->driver_opts);
+        const char *scope;
+        int r;
+
+        if (!labels || !opts) {
+                r = berth_err_set(&j->err, BERTH_ENOMEM, "out of memory");
+                goto out;
+        }
+        spec.name = mv->engine_name;
+        spec.driver = mv->driver;
+        spec.labels = labels;
+        spec.n_labels = nlabels;
+        spec.driver_opts = opts;
+        spec.n_driver_opts = nopts;
+        r = docker_volume_create(&vol, j->c, &spec, &j->err);
+        /* The engine answers with an existing volume unchanged: adopting one
+         * that is not ours would hand its data to our containers. */
+        scope = r == 0 ? docker_kv_get(vol.labels, vol.n_labels, BERTH_LABEL_SCOPE) : NULL;
+        if (r == 0 && (!scope || strcmp(scope, j->run->o->scope)))
+                r = berth_err_set(&j->err, BERTH_ECONFLICT,
+                                  "volume '%s' exists but is not berth's (scope '%s'): remove or "
+                                  "rename it, or declare it external",
+                                  mv->engine_name, j->run->o->scope);
+        docker_volume_release(&vol);
+out:
+        free(labels);
+        free(opts);
+        return r;
+}
+
+static int image_pull(struct job *j)
+{
+        struct docker_image_info info;
+        int r;
+
+        if (j->op->pull_policy == MODEL_PULL_MISSING) {
+                docker_image_info_init(&info);
+                r = docker_image_inspect(&info, j->c, j->op->name, &j->err);
+                docker_image_info_release(&info);
+                if (r == 0)
+                        return 0;
+                if (r != BERTH_ENOTFOUND)
+                        return r;
+        }
+        return docker_image_pull_auto(j->c, j->op->name, NULL, NULL, NULL, NULL, &j->err);
+}
+
+/* ---- waiting on containers ---------------------------------------------- */
+
+enum want { WANT_STARTED, WANT_HEALTHY, WANT_COMPLETED, WANT_READY };
+
+/* 1 when container is where want says, 0 not yet, < 0 never will be
+ * (j->err says why).  what: "dependency 'db'" or "new replica". */
+static int container_is(struct job *j, const char *container, enum want want, const char *what)
+{
+        struct docker_container_info info = {0};
+        const struct docker_container_state *st = &info.state;
+        int r = docker_container_inspect(&info, j->c, container, &j->err);
+
+        if (r < 0) {
+                if (r == BERTH_ENOTFOUND)
+                        r = berth_err_set(&j->err, BERTH_ENOTFOUND,
+                                          "%s: container '%s' does not exist", what, container);
+                goto out;
+        }
+        r = 0;
+        switch (want) {
+        case WANT_STARTED:
+                r = st->running || !strcmp(st->status, "exited");
+                break;
+        case WANT_COMPLETED:
+                if (!strcmp(st->status, "exited") || !strcmp(st->status, "dead"))
+                        r = st->exit_code == 0
+                                ? 1
+                                : berth_err_set(&j->err, BERTH_ERROR,
+                                                "%s did not complete successfully: container "
+                                                "'%s' exited with code %ld",
+                                                what, container, st->exit_code);
+                break;
+        case WANT_HEALTHY:
+                if (!st->has_health) {
+                        r = berth_err_set(&j->err, BERTH_EINVALID,
+                                          "%s has no healthcheck: container '%s' cannot become "
+                                          "healthy (use condition service_started, or add a "
+                                          "healthcheck)",
+                                          what, container);
+                        break;
+                }
+                /* fall through */
+        case WANT_READY:
+                if (!st->running && !st->restarting && strcmp(st->status, "created"))
+                        r = berth_err_set(&j->err, BERTH_ERROR,
+                                          "%s exited before it was ready: container '%s' exited "
+                                          "with code %ld",
+                                          what, container, st->exit_code);
+                else if (!st->has_health)
+                        r = st->running;
+                else if (!strcmp(st->health, "healthy"))
+                        r = 1;
+                else if (!strcmp(st->health, "unhealthy"))
+                        r = berth_err_set(&j->err, BERTH_ERROR,
+                                          "%s is unhealthy: container '%s' failed its "
+                                          "healthcheck",
+                                          what, container);
+                break;
+        }
+out:
+        docker_container_info_release(&info);
+        return r;
+}
+
+static int wait_for(struct job *j, const char *container, enum want want, const char *what,
+                    int timeout_s)
+{
+        static const char *const goal[] = {"to start", "to become healthy", "to complete",
+                                           "to become ready"};
+        double deadline = now_s() + timeout_s;
+        int r;
+
+        for (;;) {
+                if ((r = container_is(j, container, want, what)) != 0)
+                        return r < 0 ? r : 0;
+                if (stopping(j->run))
+                        return berth_err_set(&j->err, BERTH_ECANCELLED,
+                                             "interrupted while waiting for %s %s", what,
+                                             goal[want]);
+                if (now_s() >= deadline)
+                        return berth_err_set(&j->err, BERTH_ETIMEOUT,
+                                             "%s did not get %s within %d s: container '%s'", what,
+                                             goal[want] + 3, timeout_s, container);
+                sleep_ms(POLL_MS);
+        }
+}
+
+static int gates_pass(struct job *j)
+{
+        static const enum want wants[] = {
+            [MODEL_COND_STARTED] = WANT_STARTED,
+            [MODEL_COND_HEALTHY] = WANT_HEALTHY,
+            [MODEL_COND_COMPLETED] = WANT_COMPLETED,
+        };
+        const struct plan_op *op = j->op;
+        char what[320];
+        size_t i;
+        int r, timeout = j->run->o->gate_timeout_s > 0 ? j->run->o->gate_timeout_s
+                                                       : EXEC_DEFAULT_GATE_TIMEOUT_S;
+
+        for (i = 0; i < op->ngates; i++) {
+                snprintf(what, sizeof(what), "dependency '%s'", op->gates[i].service);
+                r = wait_for(j, op->gates[i].container, wants[op->gates[i].condition], what,
+                             timeout);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/* ---- containers --------------------------------------------------------- */
+
+/* Create container `name` for the op's change (temp: a start-first
+ * replacement), join its other networks and start it. */
+static int container_up(struct job *j, const char *name, int temp)
+{
+        const struct diff_change *c = j->op->change;
+        struct exec_spec_meta meta = {j->run->o->scope, j->run->o->revision, temp};
+        struct exec_spec *es = NULL;
+        size_t i;
+        int r;
+
+        r = exec_spec_build(&es, c->project_desired, c->service_desired, c->replica, name, &meta,
+                            &j->err);
+        if (r == 0)
+                r = docker_container_create(NULL, j->c, &es->spec, &j->err);
+        for (i = 0; r == 0 && i < es->nconnect; i++)
+                r = docker_network_connect(j->c, es->connect[i].network, name,
+                                           &es->connect[i].attach, &j->err);
+        if (r == 0)
+                r = docker_container_start(j->c, name, &j->err);
+        exec_spec_free(es);
+        return r;
+}
+
+/* Stop (its own timeout) and remove; a container already gone is fine. */
+static int container_down(struct job *j, const char *container)
+{
+        int r = docker_container_stop(j->c, container, -1, &j->err);
+
+        if (r == 0 || r == BERTH_ECONFLICT)
+                r = docker_container_remove(j->c, container, DOCKER_REMOVE_FORCE, &j->err);
+        return r == BERTH_ENOTFOUND ? 0 : r;
+}
+
+static int recreate_start_first(struct job *j)
+{
+        const struct diff_change *c = j->op->change;
+        const struct model_service *s = c->service_desired;
+        const char *temp = j->op->temp_name, *old = c->container->id;
+        int monitor =
+            s->update_monitor != MODEL_UNSET && s->update_monitor > 0
+                ? (int)((s->update_monitor + 999999999) / 1000000000)
+                : (j->run->o->monitor_s > 0 ? j->run->o->monitor_s : EXEC_DEFAULT_MONITOR_S);
+        struct berth_err cleanup;
+        int r;
+
+        r = container_up(j, temp, 1);
+        if (r == 0)
+                r = wait_for(j, temp, WANT_READY, "the new replica", monitor);
+        if (r < 0 && s->failure_action != MODEL_FAIL_CONTINUE) {
+                /* The old one keeps serving; the new one goes. */
+                berth_err_clear(&cleanup);
+                docker_container_remove(j->c, temp, DOCKER_REMOVE_FORCE, &cleanup);
+                if (s->failure_action == MODEL_FAIL_ROLLBACK) {
+                        j->res->status = PLAN_ROLLED_BACK;
+                        berth_err_prefix(&j->err, "rolled back, '%s' kept running", c->name);
+                }
+                return r;
+        }
+        berth_err_clear(&j->err);
+        if ((r = container_down(j, old)) < 0)
+                return r;
+        return docker_container_rename(j->c, temp, c->name, &j->err);
+}
+
+static int container_op(struct job *j)
+{
+        const struct plan_op *op = j->op;
+        const struct diff_change *c = op->change;
+        int r;
+
+        if (op->kind == PLAN_CONTAINER_REMOVE)
+                return container_down(j, c->container->id);
+        if ((r = gates_pass(j)) < 0)
+                return r;
+        switch (op->kind) {
+        case PLAN_CONTAINER_CREATE:
+                return container_up(j, c->name, 0);
+        case PLAN_CONTAINER_START:
+                return docker_container_start(j->c, c->container->id, &j->err);
+        case PLAN_CONTAINER_RECREATE:
+                if (op->start_first)
+                        return recreate_start_first(j);
+                if ((r = container_down(j, c->container->id)) < 0)
+                        return r;
+                return container_up(j, c->name, 0);
+        default:
+                return berth_err_set(&j->err, BERTH_ERROR, "not a container operation");
+        }
+}
+
+static int op_run(struct job *j)
+{
+        int r;
+
+        switch (j->op->kind) {
+        case PLAN_NETWORK_CREATE:
+                return network_create(j);
+        case PLAN_VOLUME_CREATE:
+                return volume_create(j);
+        case PLAN_IMAGE_PULL:
+                return image_pull(j);
+        case PLAN_NETWORK_REMOVE:
+                r = docker_network_remove(j->c, j->op->name, &j->err);
+                return r == BERTH_ENOTFOUND ? 0 : r;
+        case PLAN_VOLUME_REMOVE:
+                r = docker_volume_remove(j->c, j->op->name, 0, &j->err);
+                return r == BERTH_ENOTFOUND ? 0 : r;
+        default:
+                return container_op(j);
+        }
+}
+
+/* ---- the pool ----------------------------------------------------------- */
+
+static int failed(enum plan_status s)
+{
+        return s == PLAN_FAILED || s == PLAN_SKIPPED || s == PLAN_ROLLED_BACK ||
+               s == PLAN_INTERRUPTED;
+}
+
+static void report(struct run *run, size_t i)
+{
+        if (run->o->progress)
+                run->o->progress(run->o->userdata, i, &run->out->results[i]);
+}
+
+/* After op `done` ended badly: skip what waits for it (ops are in order,
+ * so one pass reaches every transitive dependent).  Under the lock. */
+static void skip_dependents(struct run *run, size_t done)
+{
+        const struct plan *p = run->p;
+        struct plan_op_result *res = run->out->results;
+        size_t i, k;
+
+        for (i = done + 1; i < p->nops; i++) {
+                if (res[i].status != PLAN_PENDING || run->running[i])
+                        continue;
+                for (k = 0; k < p->ops[i].ndeps; k++)
+                        if (failed(res[p->ops[i].deps[k]].status))
+                                break;
+                if (k == p->ops[i].ndeps)
+                        continue;
+                res[i].status = PLAN_SKIPPED;
+                snprintf(res[i].message, sizeof(res[i].message), "'%s' %s",
+                         p->ops[p->ops[i].deps[k]].name,
+                         res[p->ops[i].deps[k]].status == PLAN_SKIPPED       ? "was skipped"
+                         : res[p->ops[i].deps[k]].status == PLAN_ROLLED_BACK ? "was rolled back"
+                                                                             : "failed");
+                report(run, i);
+        }
+}
+
+/* The lowest pending op whose deps all succeeded, or SIZE_MAX. */
+static size_t next_ready(const struct run *run)
+{
+        const struct plan *p = run->p;
+        const struct plan_op_result *res = run->out->results;
+        size_t i, k;
+
+        for (i = 0; i < p->nops; i++) {
+                if (res[i].status != PLAN_PENDING || run->running[i])
+                        continue;
+                for (k = 0; k < p->ops[i].ndeps && res[p->ops[i].deps[k]].status == PLAN_DONE; k++)
+                        ;
+                if (k == p->ops[i].ndeps)
+                        return i;
+        }
+        return SIZE_MAX;
+}
+
+static void *worker(void *arg)
+{
+        struct run *run = arg;
+        struct docker_client *c = NULL;
+        struct docker_call_stats st = {0};
+        struct job j;
+        size_t i;
+        double t0;
+        int r;
+
+        r = docker_client_new(&c, run->o->host, &j.err);
+        pthread_mutex_lock(&run->mu);
+        if (r < 0 && !run->client_failed) {
+                run->client_failed = 1;
+                run->client_err = j.err;
+        }
+        for (;;) {
+                if (r < 0 || stopping(run))
+                        break;
+                i = next_ready(run);
+                if (i == SIZE_MAX) {
+                        if (!run->nrunning)
+                                break;
+                        pthread_cond_wait(&run->cv, &run->mu);
+                        continue;
+                }
+                run->running[i] = 1;
+                run->nrunning++;
+                pthread_mutex_unlock(&run->mu);
+
+                memset(&j, 0, sizeof(j));
+                j.run = run;
+                j.c = c;
+                j.op = &run->p->ops[i];
+                j.res = &run->out->results[i];
+                t0 = now_s();
+                r = op_run(&j);
+
+                pthread_mutex_lock(&run->mu);
+                j.res->seconds = now_s() - t0;
+                if (r == 0) {
+                        j.res->status = PLAN_DONE;
+                } else {
+                        if (j.res->status != PLAN_ROLLED_BACK)
+                                j.res->status = PLAN_FAILED;
+                        snprintf(j.res->message, sizeof(j.res->message), "%s",
+                                 j.err.msg[0] ? j.err.msg : "failed");
+                }
+                run->running[i] = 0;
+                run->nrunning--;
+                report(run, i);
+                if (r < 0)
+                        skip_dependents(run, i);
+                r = 0;
+                pthread_cond_broadcast(&run->cv);
+        }
+        pthread_cond_broadcast(&run->cv);
+        if (c) {
+                docker_client_stats(c, &st);
+                run->calls += st.total;
+                run->mutating += st.mutating;
+        }
+        pthread_mutex_unlock(&run->mu);
+        docker_client_free(c);
+        return NULL;
+}
+
+/* Wakes the workers now and then so that a stop request is seen while
+ * they wait for each other. */
+static void *ticker(void *arg)
+{
+        struct run *run = arg;
+        int done = 0;
+
+        while (!done) {
+                sleep_ms(POLL_MS);
+                pthread_mutex_lock(&run->mu);
+                pthread_cond_broadcast(&run->cv);
+                done = run->nrunning == (size_t)-1;
+                pthread_mutex_unlock(&run->mu);
+        }
+        return NULL;
+}
+
+int exec_run(struct plan_run *out, const struct plan *p, const struct exec_options *o,
+             struct berth_err *err)
+{
+        struct run run = {.p = p, .o = o, .out = out};
+        size_t nworkers = (size_t)(o->parallel > 0 ? o->parallel : EXEC_DEFAULT_PARALLEL), i, n = 0;
+        pthread_t *threads = NULL, tick;
+        int r = 0, have_ticker = 0;
+
+        berth_err_clear(err);
+        memset(out, 0, sizeof(*out));
+        if (!p->nops)
+                return 0;
+        out->results = calloc(p->nops, sizeof(*out->results));
+        run.running = calloc(p->nops, 1);
+        if (nworkers > p->nops)
+                nworkers = p->nops;
+        threads = calloc(nworkers, sizeof(*threads));
+        if (!out->results || !run.running || !threads) {
+                free(run.running);
+                free(threads);
+                return berth_err_set(err, BERTH_ENOMEM, "cannot apply: out of memory");
+        }
+        out->nresults = p->nops;
+        pthread_mutex_init(&run.mu, NULL);
+        pthread_cond_init(&run.cv, NULL);
+        have_ticker = pthread_create(&tick, NULL, ticker, &run) == 0;
+        for (i = 0; i < nworkers; i++)
+                if (pthread_create(&threads[n], NULL, worker, &run) == 0)
+                        n++;
+        if (!n)
+                r = berth_err_set(err, BERTH_ERROR, "cannot apply: cannot start a worker thread");
+        for (i = 0; i < n; i++)
+                pthread_join(threads[i], NULL);
+        pthread_mutex_lock(&run.mu);
+        run.nrunning = (size_t)-1; /* the ticker's signal to end */
+        pthread_mutex_unlock(&run.mu);
+        if (have_ticker)
+                pthread_join(tick, NULL);
+        if (run.client_failed && r == 0) {
+                *err = run.client_err;
+                r = err->code ? err->code : BERTH_ERROR;
+        }
+        for (i = 0; i < p->nops; i++)
+                if (out->results[i].status == PLAN_PENDING) {
+                        out->results[i].status = PLAN_INTERRUPTED;
+                        out->interrupted = true;
+                }
+        out->calls = run.calls;
+        out->mutating = run.mutating;
+        pthread_cond_destroy(&run.cv);
+        pthread_mutex_destroy(&run.mu);
+        free(run.running);
+        free(threads);
+        return r;
+}
+
+void plan_run_release(struct plan_run *r)
+{
+        if (!r)
+                return;
+        free(r->results);
+        memset(r, 0, sizeof(*r));
+}
+
+int plan_run_ok(const struct plan_run *r)
+{
+        size_t i;
+
+        for (i = 0; i < r->nresults; i++)
+                if (r->results[i].status != PLAN_DONE)
+                        return 0;
+        return 1;
+}
