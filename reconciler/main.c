@@ -5,6 +5,10 @@
 #include "cli/cli.h"
 
 static const struct cli_command commands[] = {
+    {"plan", cmd_plan, "show what apply would change (changes nothing)"},
+    {"apply", cmd_apply, "make the engine match the manifests"},
+    {"status", cmd_status, "replicas, health, revision and drift per service"},
+    {"down", cmd_down, "remove the scope's (or a project's) containers and networks"},
     {"validate", cmd_validate, "check the manifests and print every problem"},
     {"config", cmd_config, "print the resolved, normalized desired state"},
     {"schema", cmd_schema, "print the JSON Schema of manifests"},

@@ -31,6 +31,27 @@ int cmd_version(int argc, char **argv, const struct cli_global *g);
 int cmd_validate(int argc, char **argv, const struct cli_global *g);
 int cmd_config(int argc, char **argv, const struct cli_global *g);
 int cmd_schema(int argc, char **argv, const struct cli_global *g);
+int cmd_plan(int argc, char **argv, const struct cli_global *g);
+int cmd_apply(int argc, char **argv, const struct cli_global *g);
+int cmd_down(int argc, char **argv, const struct cli_global *g);
+int cmd_status(int argc, char **argv, const struct cli_global *g);
+
+struct manifest_set;
+struct model_state;
+struct actual_state;
+struct diff_result;
+
+/* Load root (NULL: ./manifests) into set, or report why it could not be
+ * read (set is then released) and return -1. */
+int cli_load(struct manifest_set *set, const char *root);
+/* Print every diagnostic of set to stderr; returns the number of errors. */
+size_t cli_print_diags(const struct manifest_set *set);
+
+/* berth status's table (or JSON) from the pipeline's results; frozen:
+ * projects whose manifests did not load, NULL-terminated. */
+void cli_status_print(const struct model_state *desired, const struct actual_state *actual,
+                      const struct diff_result *diff, const char *const *frozen, const char *scope,
+                      int json);
 
 /* Print "berth: <message>" for err to stderr. */
 struct berth_err;

@@ -12,8 +12,7 @@
 #include "model/model.h"
 #include "schema/schema.h"
 
-/* Print every diagnostic to stderr; returns the number of errors. */
-static size_t print_diags(const struct manifest_set *set)
+size_t cli_print_diags(const struct manifest_set *set)
 {
         char line[4096];
         size_t i;
@@ -23,9 +22,7 @@ static size_t print_diags(const struct manifest_set *set)
         return diag_list_errors(&set->diags);
 }
 
-/* Load root (NULL: the default) or report why it could not be read (set
- * is then released). */
-static int load_or_report(struct manifest_set *set, const char *root)
+int cli_load(struct manifest_set *set, const char *root)
 {
         struct manifest_load_opts opts = {.root = root ? root : MANIFEST_DEFAULT_ROOT};
         struct berth_err err;
@@ -90,11 +87,11 @@ int cmd_validate(int argc, char **argv, const struct cli_global *g)
                 fprintf(stderr, "berth validate: unexpected argument '%s'\n", argv[optind]);
                 return CLI_EXIT_USAGE;
         }
-        if (load_or_report(&set, root) < 0)
+        if (cli_load(&set, root) < 0)
                 return CLI_EXIT_FAIL;
         if (!root)
                 root = MANIFEST_DEFAULT_ROOT;
-        errors = print_diags(&set);
+        errors = cli_print_diags(&set);
         warnings = set.diags.n - errors;
         if (errors) {
                 fprintf(stderr, "%s: %zu %s, %zu %s in %zu of %zu %s\n", root, errors,
@@ -224,9 +221,9 @@ int cmd_config(int argc, char **argv, const struct cli_global *g)
                 fprintf(stderr, "berth config: unexpected argument '%s'\n", argv[optind]);
                 return CLI_EXIT_USAGE;
         }
-        if (load_or_report(&set, root) < 0)
+        if (cli_load(&set, root) < 0)
                 return CLI_EXIT_FAIL;
-        if (print_diags(&set))
+        if (cli_print_diags(&set))
                 goto out;
         berth_err_clear(&err);
         if (!strcmp(output, "json")) {

@@ -1,0 +1,637 @@
+/* berth plan, apply, down, status: manifests and engine in, a plan (and
+ * its run) out.  One pipeline for all four: load → observe → diff → plan;
+ * `plan` is `apply --dry-run`, the same code up to the point of running. */
+#include "cli/cli.h"
+
+#include <ctype.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/err.h"
+#include "common/labels.h"
+#include "common/lock.h"
+#include "diff/diff.h"
+#include "docker/client.h"
+#include "exec/exec.h"
+#include "manifest/load.h"
+#include "manifest/revision.h"
+#include "model/model.h"
+#include "observe/observe.h"
+#include "plan/plan.h"
+#include "plan/render.h"
+
+enum cmd { CMD_PLAN, CMD_APPLY, CMD_DOWN, CMD_STATUS };
+
+/* Which options each command takes. */
+enum {
+        O_FILE = 1 << 0,
+        O_SCOPE = 1 << 1,
+        O_PROJECT = 1 << 2,
+        O_OUTPUT = 1 << 3,
+        O_DETAILED = 1 << 4,
+        O_ALLOW_EMPTY = 1 << 5,
+        O_STATS = 1 << 6,
+        O_DRY_RUN = 1 << 7,
+        O_PARALLEL = 1 << 8,
+        O_NO_WAIT = 1 << 9,
+        O_YES = 1 << 10,
+        O_VOLUMES = 1 << 11,
+};
+
+struct args {
+        const char *root;
+        const char *scope;
+        const char *project;
+        int json;
+        int detailed, allow_empty, stats, dry_run, no_wait, yes, volumes;
+        int parallel;
+};
+
+struct rc {
+        enum cmd cmd;
+        struct args a;
+        const struct cli_global *g;
+        struct manifest_set set;
+        int have_set;
+        const char **frozen;
+        size_t nfailed; /* manifests that did not load */
+        struct docker_client *c;
+        struct actual_state *actual;
+        struct diff_result *diff;
+        struct plan *plan;
+        int lock_fd;
+        char revision[65];
+        struct plan_render_options ro;
+};
+
+static atomic_int stop_requested;
+
+static void on_signal(int sig)
+{
+        static const char msg[] = "\nberth: stopping: running operations finish, no new ones "
+                                  "start (signal again to abort)\n";
+
+        if (atomic_exchange(&stop_requested, 1)) {
+                signal(sig, SIG_DFL);
+                raise(sig);
+                return;
+        }
+        if (write(2, msg, sizeof(msg) - 1) < 0) {
+                /* nothing to do about it in a handler */
+        }
+}
+
+static void signals_catch(void)
+{
+        struct sigaction sa;
+
+        memset(&sa, 0, sizeof(sa));
+        sa.sa_handler = on_signal;
+        sa.sa_flags = SA_RESTART;
+        sigemptyset(&sa.sa_mask);
+        sigaction(SIGINT, &sa, NULL);
+        sigaction(SIGTERM, &sa, NULL);
+}
+
+/* ---- options ------------------------------------------------------------ */
+
+static int scope_valid(const char *s)
+{
+        size_t n = strlen(s), i;
+
+        if (!n || n > 63 || !isalnum((unsigned char)s[0]))
+                return 0;
+        for (i = 0; i < n; i++)
+                if (!isalnum((unsigned char)s[i]) && !strchr("_.-", s[i]))
+                        return 0;
+        return 1;
+}
+
+static int args_parse(struct args *a, int argc, char **argv, const char *name, unsigned allowed,
+                      const char *usage)
+{
+        static const struct option opts[] = {
+            {"file", required_argument, NULL, 'f'},
+            {"scope", required_argument, NULL, 's'},
+            {"project", required_argument, NULL, 'p'},
+            {"output", required_argument, NULL, 'o'},
+            {"detailed-exitcode", no_argument, NULL, 'D'},
+            {"allow-empty", no_argument, NULL, 'E'},
+            {"stats", no_argument, NULL, 'S'},
+            {"dry-run", no_argument, NULL, 'n'},
+            {"parallel", required_argument, NULL, 'P'},
+            {"no-wait", no_argument, NULL, 'W'},
+            {"yes", no_argument, NULL, 'y'},
+            {"volumes", no_argument, NULL, 'v'},
+            {"help", no_argument, NULL, 'h'},
+            {0, 0, 0, 0},
+        };
+        static const struct {
+                int opt;
+                unsigned bit;
+        } bits[] = {{'f', O_FILE},     {'s', O_SCOPE},       {'p', O_PROJECT}, {'o', O_OUTPUT},
+                    {'D', O_DETAILED}, {'E', O_ALLOW_EMPTY}, {'S', O_STATS},   {'n', O_DRY_RUN},
+                    {'P', O_PARALLEL}, {'W', O_NO_WAIT},     {'y', O_YES},     {'v', O_VOLUMES}};
+        char prog[64];
+        char *end;
+        size_t i;
+        int opt;
+
+        memset(a, 0, sizeof(*a));
+        a->scope = BERTH_DEFAULT_SCOPE;
+        snprintf(prog, sizeof(prog), "berth %s", name);
+        argv[0] = prog; /* getopt names argv[0] in its messages */
+        optind = 1;
+        while ((opt = getopt_long(argc, argv, "f:o:p:yh", opts, NULL)) != -1) {
+                if (opt == 'h') {
+                        fputs(usage, stdout);
+                        return 1;
+                }
+                for (i = 0; i < sizeof(bits) / sizeof(bits[0]) && bits[i].opt != opt; i++)
+                        ;
+                if (i == sizeof(bits) / sizeof(bits[0]) || !(allowed & bits[i].bit)) {
+                        if (i < sizeof(bits) / sizeof(bits[0]))
+                                fprintf(stderr, "%s: this command takes no %s option\n", prog,
+                                        opts[i].name);
+                        fputs(usage, stderr);
+                        return -1;
+                }
+                switch (opt) {
+                case 'f':
+                        a->root = optarg;
+                        break;
+                case 's':
+                        a->scope = optarg;
+                        break;
+                case 'p':
+                        a->project = optarg;
+                        break;
+                case 'o':
+                        if (strcmp(optarg, "text") && strcmp(optarg, "json")) {
+                                fprintf(stderr, "%s: --output is text or json, not '%s'\n", prog,
+                                        optarg);
+                                return -1;
+                        }
+                        a->json = !strcmp(optarg, "json");
+                        break;
+                case 'D':
+                        a->detailed = 1;
+                        break;
+                case 'E':
+                        a->allow_empty = 1;
+                        break;
+                case 'S':
+                        a->stats = 1;
+                        break;
+                case 'n':
+                        a->dry_run = 1;
+                        break;
+                case 'P':
+                        a->parallel = (int)strtol(optarg, &end, 10);
+                        if (*end || a->parallel < 1 || a->parallel > 64) {
+                                fprintf(stderr,
+                                        "%s: --parallel is a number from 1 to 64, not '%s'\n", prog,
+                                        optarg);
+                                return -1;
+                        }
+                        break;
+                case 'W':
+                        a->no_wait = 1;
+                        break;
+                case 'y':
+                        a->yes = 1;
+                        break;
+                case 'v':
+                        a->volumes = 1;
+                        break;
+                }
+        }
+        if (optind < argc) {
+                fprintf(stderr, "%s: unexpected argument '%s'\n", prog, argv[optind]);
+                return -1;
+        }
+        if (!scope_valid(a->scope)) {
+                fprintf(stderr,
+                        "%s: --scope '%s' is not a scope name: use 1 to 63 letters, digits, '_', "
+                        "'.' or '-', starting with a letter or digit\n",
+                        prog, a->scope);
+                return -1;
+        }
+        return 0;
+}
+
+/* ---- the pipeline ------------------------------------------------------- */
+
+static void rc_release(struct rc *x)
+{
+        plan_free(x->plan);
+        diff_result_free(x->diff);
+        actual_state_free(x->actual);
+        docker_client_free(x->c);
+        berth_lock_release(x->lock_fd);
+        free(x->frozen);
+        if (x->have_set)
+                manifest_set_release(&x->set);
+}
+
+/* Load the manifests; print their problems.  -1 when the root could not
+ * be read at all. */
+static int load(struct rc *x)
+{
+        size_t i, n = 0;
+
+        if (cli_load(&x->set, x->a.root) < 0)
+                return -1;
+        x->have_set = 1;
+        cli_print_diags(&x->set);
+        x->nfailed = x->set.nfailed;
+        x->frozen = calloc(x->set.nfailed + 1, sizeof(*x->frozen));
+        if (!x->frozen) {
+                fprintf(stderr, "berth: out of memory\n");
+                return -1;
+        }
+        for (i = 0; i < x->set.nfailed; i++)
+                if (x->set.failed[i].project)
+                        x->frozen[n++] = x->set.failed[i].project;
+        if (x->set.nfailed)
+                fprintf(
+                    stderr,
+                    "berth: %zu %s did not load: %s left exactly as %s (fix the errors above)\n",
+                    x->set.nfailed, x->set.nfailed == 1 ? "manifest" : "manifests",
+                    x->set.nfailed == 1 ? "its project is" : "their projects are",
+                    x->set.nfailed == 1 ? "it is" : "they are");
+        return 0;
+}
+
+static void lock_waiting(void *userdata, pid_t pid)
+{
+        fprintf(stderr,
+                "berth: scope '%s' is locked by another berth (pid %ld): waiting for it "
+                "(--no-wait to exit instead)\n",
+                (const char *)userdata, (long)pid);
+}
+
+/* Connect, lock (when something may change), observe. */
+static int engine(struct rc *x, int locking)
+{
+        struct berth_err err;
+
+        berth_err_clear(&err);
+        if (docker_client_from_env(&x->c, x->g->host, &err) < 0 ||
+            docker_client_negotiate(x->c, &err) < 0)
+                goto fail;
+        if (locking && berth_lock_scope(&x->lock_fd, x->a.scope, !x->a.no_wait, lock_waiting,
+                                        (void *)x->a.scope, &err) < 0)
+                goto fail;
+        if (observe_scope(&x->actual, x->c, x->a.scope, &err) < 0)
+                goto fail;
+        return 0;
+fail:
+        cli_report(&err);
+        return -1;
+}
+
+/* A manifest that failed to load may name its project differently from
+ * what the loader could guess (a syntax error hides `name:`): every
+ * project with a container made from that file (berth.source) is frozen
+ * too.  -1 on ENOMEM. */
+static int frozen_by_source(struct rc *x)
+{
+        size_t n = 0, i, j, k;
+        const char **v;
+
+        for (i = 0; x->frozen[i]; i++)
+                n++;
+        v = realloc(x->frozen, (n + x->actual->ncontainers + 1) * sizeof(*v));
+        if (!v)
+                return -1;
+        x->frozen = v;
+        for (i = 0; i < x->set.nfailed; i++)
+                for (j = 0; j < x->actual->ncontainers; j++) {
+                        const struct actual_container *c = &x->actual->containers[j];
+
+                        if (!*c->project || strcmp(c->source, x->set.failed[i].rel))
+                                continue;
+                        for (k = 0; k < n && strcmp(v[k], c->project); k++)
+                                ;
+                        if (k == n)
+                                v[n++] = c->project;
+                }
+        v[n] = NULL;
+        return 0;
+}
+
+static int diff_desired(struct rc *x)
+{
+        struct diff_options o = {0};
+        struct berth_err err;
+        size_t i;
+
+        if (frozen_by_source(x) < 0) {
+                fprintf(stderr, "berth: out of memory\n");
+                return -1;
+        }
+        o.allow_empty = x->a.allow_empty;
+        o.complete = x->set.complete;
+        for (i = 0; i < x->set.nfailed; i++)
+                if (!x->set.failed[i].project)
+                        o.complete = false; /* a project we cannot name may be any */
+        o.only_declared = x->set.root_is_file;
+        o.frozen = x->frozen;
+        o.project = x->a.project;
+        o.engine_networks = x->actual->engine_networks;
+        o.engine_volumes = x->actual->engine_volumes;
+        berth_err_clear(&err);
+        if (diff_compute(&x->diff, x->set.state, x->actual, &o, &err) < 0) {
+                cli_report(&err);
+                return -1;
+        }
+        return 0;
+}
+
+static int plan(struct rc *x)
+{
+        struct berth_err err;
+
+        berth_err_clear(&err);
+        if (plan_build(&x->plan, x->diff, x->actual, &err) < 0) {
+                cli_report(&err);
+                return -1;
+        }
+        return 0;
+}
+
+static void stats_print(const struct rc *x, const struct plan_run *run)
+{
+        struct docker_call_stats st = {0};
+
+        docker_client_stats(x->c, &st);
+        fprintf(stderr, "berth: %lu API calls (%lu mutating)\n", st.total + (run ? run->calls : 0),
+                st.mutating + (run ? run->mutating : 0));
+}
+
+static void json_print(const struct rc *x, const struct plan_run *run)
+{
+        struct docker_call_stats st = {0};
+        json_t *doc;
+
+        docker_client_stats(x->c, &st);
+        doc = plan_to_json(x->plan, run, &x->ro, st.total + (run ? run->calls : 0),
+                           st.mutating + (run ? run->mutating : 0));
+        if (!doc) {
+                fprintf(stderr, "berth: out of memory\n");
+                return;
+        }
+        json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        fputc('\n', stdout);
+        json_decref(doc);
+}
+
+static void progress(void *userdata, size_t op, const struct plan_op_result *r)
+{
+        const struct rc *x = userdata;
+
+        plan_render_progress(stdout, x->plan, op, r, &x->ro);
+        fflush(stdout);
+}
+
+/* Run the plan; prints progress and the summary.  1 when all went well. */
+static int run(struct rc *x, struct plan_run *out)
+{
+        struct exec_options o = {0};
+        struct berth_err err;
+
+        o.host = docker_client_host(x->c);
+        o.parallel = x->a.parallel;
+        o.scope = x->a.scope;
+        o.revision = x->revision[0] ? x->revision : NULL;
+        o.stop = &stop_requested;
+        if (!x->a.json) {
+                o.progress = progress;
+                o.userdata = x;
+                printf("\n");
+        }
+        signals_catch();
+        berth_err_clear(&err);
+        if (exec_run(out, x->plan, &o, &err) < 0)
+                cli_report(&err);
+        if (!x->a.json) {
+                printf("\n");
+                plan_render_summary(stdout, x->plan, out, &x->ro);
+        }
+        return err.code == 0 && plan_run_ok(out);
+}
+
+static int confirm(const struct rc *x)
+{
+        char line[16];
+
+        if (x->a.yes)
+                return 1;
+        if (!isatty(0)) {
+                fprintf(stderr, "berth down: standard input is not a terminal: pass --yes to "
+                                "remove without confirmation\n");
+                return 0;
+        }
+        printf("\nRemove these? Only 'yes' is accepted: ");
+        fflush(stdout);
+        if (!fgets(line, sizeof(line), stdin) || strcmp(line, "yes\n")) {
+                printf("Cancelled: nothing was removed.\n");
+                return 0;
+        }
+        return 1;
+}
+
+static int reconcile(struct rc *x)
+{
+        struct plan_run r = {0};
+        int dry = x->cmd == CMD_PLAN || x->a.dry_run, rc = CLI_EXIT_FAIL, ok;
+
+        x->ro.color = !x->a.json && isatty(1) && !(getenv("NO_COLOR") && *getenv("NO_COLOR"));
+        x->ro.scope = x->a.scope;
+        if (x->cmd == CMD_DOWN) {
+                if (x->a.root && load(x) < 0)
+                        return CLI_EXIT_FAIL;
+        } else if (load(x) < 0) {
+                return CLI_EXIT_FAIL;
+        }
+        if (engine(x, !dry) < 0)
+                return CLI_EXIT_FAIL;
+        if (x->cmd == CMD_DOWN) {
+                const char *only[2] = {x->a.project, NULL};
+                const char **projects = x->a.project ? only : NULL;
+                struct berth_err err;
+                const char **names = NULL;
+                size_t i, n = 0;
+
+                if (!x->a.project && x->have_set) {
+                        names =
+                            calloc(x->set.state->nprojects + x->set.nfailed + 1, sizeof(*names));
+                        for (i = 0; names && i < x->set.state->nprojects; i++)
+                                names[n++] = x->set.state->projects[i].name;
+                        for (i = 0; names && x->frozen[i]; i++)
+                                names[n++] = x->frozen[i];
+                        projects = names;
+                }
+                berth_err_clear(&err);
+                if ((x->have_set && !x->a.project && !names) ||
+                    diff_down(&x->diff, x->actual, projects, x->a.volumes, &err) < 0) {
+                        free(names);
+                        cli_report(&err);
+                        return CLI_EXIT_FAIL;
+                }
+                free(names);
+        } else if (diff_desired(x) < 0) {
+                return CLI_EXIT_FAIL;
+        }
+        if (plan(x) < 0)
+                return CLI_EXIT_FAIL;
+        if (manifest_revision(x->revision, x->a.root ? x->a.root : MANIFEST_DEFAULT_ROOT) < 0)
+                x->revision[0] = '\0';
+
+        if (dry || !x->plan->nops) {
+                if (x->a.json)
+                        json_print(x, NULL);
+                else
+                        plan_render_text(stdout, x->plan, &x->ro);
+                if (x->a.stats)
+                        stats_print(x, NULL);
+                if (x->nfailed)
+                        return CLI_EXIT_FAIL;
+                return x->a.detailed && x->plan->nops ? 2 : CLI_EXIT_OK;
+        }
+        if (!x->a.json)
+                plan_render_text(stdout, x->plan, &x->ro);
+        if (x->cmd == CMD_DOWN && !confirm(x))
+                return CLI_EXIT_FAIL;
+        ok = run(x, &r);
+        if (x->a.json)
+                json_print(x, &r);
+        if (x->a.stats)
+                stats_print(x, &r);
+        rc = ok && !x->nfailed && !r.interrupted ? CLI_EXIT_OK : CLI_EXIT_FAIL;
+        plan_run_release(&r);
+        return rc;
+}
+
+static int status(struct rc *x)
+{
+        if (load(x) < 0 || engine(x, 0) < 0 || diff_desired(x) < 0)
+                return CLI_EXIT_FAIL;
+        cli_status_print(x->set.state, x->actual, x->diff, x->frozen, x->a.scope, x->a.json);
+        return x->nfailed ? CLI_EXIT_FAIL : CLI_EXIT_OK;
+}
+
+static int command(enum cmd cmd, int argc, char **argv, const struct cli_global *g,
+                   const char *name, unsigned allowed, const char *usage)
+{
+        struct rc x;
+        int r;
+
+        memset(&x, 0, sizeof(x));
+        x.cmd = cmd;
+        x.g = g;
+        x.lock_fd = -1;
+        r = args_parse(&x.a, argc, argv, name, allowed, usage);
+        if (r)
+                return r > 0 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
+        r = cmd == CMD_STATUS ? status(&x) : reconcile(&x);
+        rc_release(&x);
+        return r;
+}
+
+static const char plan_usage[] =
+    "usage: berth plan [-f PATH] [--scope S] [--project P] [-o text|json]\n"
+    "                  [--detailed-exitcode] [--allow-empty] [--stats]\n"
+    "\n"
+    "Show what apply would change, and change nothing (berth apply --dry-run).\n"
+    "\n"
+    "  -f, --file PATH        manifest root: a directory (projects absent from it are\n"
+    "                         removed) or one file (only its projects are in play);\n"
+    "                         default ./manifests\n"
+    "      --scope S          the berth instance whose objects these are (default default)\n"
+    "  -p, --project P        only project P\n"
+    "  -o, --output FMT       text (default) or json (schema/plan.schema.json)\n"
+    "      --detailed-exitcode  exit 0 with no changes, 2 with changes, 1 on error\n"
+    "      --allow-empty      let an empty manifest root remove everything in the scope\n"
+    "      --stats            print how many engine API calls were made\n";
+
+static const char apply_usage[] =
+    "usage: berth apply [-f PATH] [--scope S] [--project P] [-o text|json] [--dry-run]\n"
+    "                   [--parallel N] [--no-wait] [--allow-empty] [--stats]\n"
+    "\n"
+    "Make the engine match the manifests: print the plan, then run it.  Does not ask\n"
+    "for confirmation: it is what automation runs (review with berth plan).\n"
+    "\n"
+    "  -f, --file PATH        manifest root (see berth plan --help); default ./manifests\n"
+    "      --scope S          the berth instance whose objects these are (default default)\n"
+    "  -p, --project P        only project P\n"
+    "  -o, --output FMT       text (default) or json: the plan with each operation's result\n"
+    "      --dry-run          print the plan only (berth plan)\n"
+    "      --detailed-exitcode  with --dry-run: 0 no changes, 2 changes, 1 error\n"
+    "      --parallel N       operations at once (default 4)\n"
+    "      --no-wait          exit 1 when another berth holds the scope, instead of waiting\n"
+    "      --allow-empty      let an empty manifest root remove everything in the scope\n"
+    "      --stats            print how many engine API calls were made\n";
+
+static const char down_usage[] =
+    "usage: berth down [-f PATH] [--scope S] [--project P] [--volumes] [--yes]\n"
+    "                  [-o text|json] [--dry-run] [--parallel N] [--no-wait] [--stats]\n"
+    "\n"
+    "Remove the scope's containers and networks: all of them, the projects of the\n"
+    "manifests under -f PATH, or project P.  Volumes only with --volumes.  Shows the\n"
+    "plan and asks on a terminal; elsewhere it needs --yes.\n"
+    "\n"
+    "  -f, --file PATH        only the projects these manifests declare\n"
+    "      --scope S          the berth instance whose objects these are (default default)\n"
+    "  -p, --project P        only project P\n"
+    "      --volumes          remove the projects' volumes too (their data is lost)\n"
+    "  -y, --yes              do not ask\n"
+    "  -o, --output FMT       text (default) or json\n"
+    "      --dry-run          print the plan only\n"
+    "      --parallel N       operations at once (default 4)\n"
+    "      --no-wait          exit 1 when another berth holds the scope, instead of waiting\n"
+    "      --stats            print how many engine API calls were made\n";
+
+static const char status_usage[] =
+    "usage: berth status [-f PATH] [--scope S] [-o text|json]\n"
+    "\n"
+    "Per project and service: replicas running of desired, health, image, the\n"
+    "manifests' revision they were made from, and drift (whether a plan would\n"
+    "change them).\n"
+    "\n"
+    "  -f, --file PATH        manifest root; default ./manifests\n"
+    "      --scope S          the berth instance whose objects these are (default default)\n"
+    "  -o, --output FMT       text (default) or json\n";
+
+#define COMMON (O_FILE | O_SCOPE | O_PROJECT | O_OUTPUT | O_STATS)
+
+int cmd_plan(int argc, char **argv, const struct cli_global *g)
+{
+        return command(CMD_PLAN, argc, argv, g, "plan", COMMON | O_DETAILED | O_ALLOW_EMPTY,
+                       plan_usage);
+}
+
+int cmd_apply(int argc, char **argv, const struct cli_global *g)
+{
+        return command(CMD_APPLY, argc, argv, g, "apply",
+                       COMMON | O_DETAILED | O_ALLOW_EMPTY | O_DRY_RUN | O_PARALLEL | O_NO_WAIT,
+                       apply_usage);
+}
+
+int cmd_down(int argc, char **argv, const struct cli_global *g)
+{
+        return command(CMD_DOWN, argc, argv, g, "down",
+                       COMMON | O_VOLUMES | O_YES | O_DRY_RUN | O_PARALLEL | O_NO_WAIT, down_usage);
+}
+
+int cmd_status(int argc, char **argv, const struct cli_global *g)
+{
+        return command(CMD_STATUS, argc, argv, g, "status", O_FILE | O_SCOPE | O_OUTPUT,
+                       status_usage);
+}
