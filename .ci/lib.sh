@@ -382,20 +382,25 @@ run_owned()
 # with two tags cannot go by id).
 engine_objects_remove()
 {
-        local k=berth.test-run i passes=1 ids
-        local lbl="{{.Label \"$k\"}}"
+        local k i passes=1 ids lbl
         # After killing tests, look again: a create a killed test had in
         # flight can still complete in the engine after the first pass.
         [ -z "${BT_KILLED:-}" ] || passes=3
-        for ((i = 0; i < passes; i++)); do
-                [ "$i" -eq 0 ] || sleep 1
-                docker ps -a --filter "label=$k" --format "{{.ID}} $lbl" | run_owned |
-                        xargs -r docker rm -f -v >/dev/null
+        # Tests label what they make themselves berth.test-run; what berth
+        # makes in a test carries the test's scope, berth.scope=<run>-<suite>.
+        for k in berth.test-run berth.scope; do
+                lbl="{{.Label \"$k\"}}"
+                for ((i = 0; i < passes; i++)); do
+                        [ "$i" -eq 0 ] || sleep 1
+                        docker ps -a --filter "label=$k" --format "{{.ID}} $lbl" | run_owned |
+                                xargs -r docker rm -f -v >/dev/null
+                done
+                docker network ls --filter "label=$k" --format "{{.ID}} $lbl" | run_owned |
+                        xargs -r docker network rm >/dev/null
+                docker volume ls --filter "label=$k" --format "{{.Name}} $lbl" | run_owned |
+                        xargs -r docker volume rm -f >/dev/null
         done
-        docker network ls --filter "label=$k" --format "{{.ID}} $lbl" | run_owned |
-                xargs -r docker network rm >/dev/null
-        docker volume ls --filter "label=$k" --format "{{.Name}} $lbl" | run_owned |
-                xargs -r docker volume rm -f >/dev/null
+        k=berth.test-run
         ids=$(docker images -q --filter "label=$k" | sort -u | xargs -r docker image inspect \
                 --format "{{.Id}} {{index .Config.Labels \"$k\"}}" | run_owned)
         [ -n "$ids" ] || return 0

@@ -84,6 +84,14 @@ const char *bt_label_filter(void)
         return b;
 }
 
+const char *bt_scope_filter(void)
+{
+        static char b[256];
+
+        snprintf(b, sizeof(b), "berth.scope=%s", bt_run_id());
+        return b;
+}
+
 static struct docker_client *client;
 static pid_t client_pid;
 
@@ -185,6 +193,7 @@ void bt_cleanup(void)
         struct docker_client *c = NULL;
         struct berth_err err;
         char *filters, path[2048];
+        int k;
 
         if (!getenv("BERTH_TEST_RUN") || !getenv("DOCKER_HOST"))
                 return;
@@ -195,17 +204,21 @@ void bt_cleanup(void)
                 fprintf(stderr, "bt_cleanup: %s\n", err.msg);
                 return;
         }
-        filters = docker_filters("label", bt_label_filter(), NULL);
-        if (filters) {
+        /* What the test made itself, then what berth made in the test's
+         * scope (berth.scope=<run id>). */
+        for (k = 0; k < 2; k++) {
+                filters = docker_filters("label", k ? bt_scope_filter() : bt_label_filter(), NULL);
+                if (!filters)
+                        continue;
                 snprintf(path, sizeof(path), "/containers/json?all=1&filters=%s", filters);
                 remove_listed(c, path, NULL, "Id", "/containers/%s?force=1&v=1");
                 snprintf(path, sizeof(path), "/networks?filters=%s", filters);
                 remove_listed(c, path, NULL, "Id", "/networks/%s");
                 snprintf(path, sizeof(path), "/volumes?filters=%s", filters);
                 remove_listed(c, path, "Volumes", "Name", "/volumes/%s?force=1");
-                remove_test_images(c);
                 free(filters);
         }
+        remove_test_images(c);
         docker_client_free(c);
 }
 

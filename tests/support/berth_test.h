@@ -34,6 +34,9 @@ const char *bt_registry_image(void);    /* BERTH_TEST_REGISTRY_IMAGE: pushed the
 const char *bt_name(const char *suffix);
 /* "berth.test-run=<run>", for label filters. */
 const char *bt_label_filter(void);
+/* "berth.scope=<run>": berth run by a test uses --scope <run id>, and
+ * what it creates is cleaned up by this label. */
+const char *bt_scope_filter(void);
 
 /* A client for the test engine (DOCKER_HOST), shared, negotiated. */
 struct docker_client *bt_client(void);
