@@ -16,6 +16,7 @@
 #define R_CONFIG "configuration changed"
 #define R_UNDECLARED "no longer declared"
 #define R_TEMP "left over from an interrupted update"
+#define R_DOWN "removed by down"
 #define R_FROZEN "left alone: the project's manifest did not load"
 #define R_INCOMPLETE "left alone: not declared, but the manifests were not all read"
 
@@ -648,6 +649,36 @@ fail:
         free(names);
         diff_result_free(x.r);
         return rc;
+}
+
+int diff_down(struct diff_result **out, const struct actual_state *actual,
+              const char *const *projects, bool volumes, struct berth_err *err)
+{
+        static const struct diff_options defaults;
+        struct model_state none = {0};
+        struct diff_ctx x = {.desired = &none, .actual = actual, .opts = &defaults, .err = err};
+        const char **names = NULL;
+        size_t i, nnames = 0;
+
+        *out = NULL;
+        x.r = calloc(1, sizeof(*x.r));
+        if (x.r)
+                x.r->arena = berth_arena_new();
+        names = x.r && x.r->arena ? project_names(&none, actual, &nnames) : NULL;
+        if (!names)
+                goto oom;
+        for (i = 0; i < nnames && !x.oom; i++)
+                if (!projects || name_in(projects, names[i]))
+                        project_whole(&x, names[i], DIFF_REMOVE, R_DOWN, volumes);
+        free(names);
+        if (x.oom || result_order(x.r))
+                goto oom;
+        *out = x.r;
+        return 0;
+oom:
+        free(names);
+        diff_result_free(x.r);
+        return berth_err_set(err, BERTH_ENOMEM, "out of memory planning down");
 }
 
 void diff_result_free(struct diff_result *r)

@@ -143,6 +143,13 @@ int diff_compute(struct diff_result **out, const struct model_state *desired,
                  struct berth_err *err);
 void diff_result_free(struct diff_result *r); /* NULL is a no-op */
 
+/* What `berth down` removes: every container and network of the projects
+ * named (NULL: every project in actual, objects without a project label
+ * too), and their volumes when volumes is set, each REMOVE "removed by
+ * down".  Same ownership as diff_compute()'s result.  BERTH_ENOMEM. */
+int diff_down(struct diff_result **out, const struct actual_state *actual,
+              const char *const *projects, bool volumes, struct berth_err *err);
+
 /* Field-level differences between two canonical specs (the berth.applied
  * label's JSON and model_service_canonical(..., redact=1) of the desired
  * service), appended to *fields (*n of them already) in arena a.  Pure;

@@ -561,13 +561,12 @@ out:
 }
 
 int plan_build(struct plan **out, const struct diff_result *d, const struct actual_state *actual,
-               const struct plan_options *opts, struct berth_err *err)
+               struct berth_err *err)
 {
         struct builder b = {.d = d, .a = actual, .err = err};
         size_t i;
         int r;
 
-        (void)opts;
         *out = NULL;
         berth_err_clear(err);
         b.p = calloc(1, sizeof(*b.p));

@@ -87,18 +87,13 @@ struct plan {
         size_t nops;
 };
 
-struct plan_options {
-        /* Remove volumes too (down --volumes); apply never does. */
-        bool volumes;
-};
-
 /* Build the graph of d.  On success *out is owned by the caller
  * (plan_free()).  BERTH_EINVALID when the plan cannot run, naming the
  * service and what to do:
- *   project 'shop', service 'web': image 'app:1' is not present and pull_policy is never: load or pull it first
- * BERTH_ENOMEM. */
+ *   project 'shop', service 'web': image 'app:1' is not present and pull_policy is never: load or
+ * pull it first BERTH_ENOMEM. */
 int plan_build(struct plan **out, const struct diff_result *d, const struct actual_state *actual,
-               const struct plan_options *opts, struct berth_err *err);
+               struct berth_err *err);
 void plan_free(struct plan *p); /* NULL is a no-op */
 
 /* "network-create", "container-recreate", ... (the JSON "op" values). */
