@@ -1078,7 +1078,6 @@ START_TEST(golden)
         struct actual_state *actual;
         struct diff_result *d = NULL;
         struct plan *p = NULL;
-        struct plan_options popts = {0};
         struct plan_render_options o = {.scope = "default"};
         struct berth_err err = {0};
         const char *frozen[16];
@@ -1111,7 +1110,7 @@ START_TEST(golden)
                 ck_assert_msg(diff_compute(&d, now.state, actual, &dopts, &err) == 0, "%s: %s", c,
                               err.msg);
         }
-        ck_assert_msg(plan_build(&p, d, actual, &popts, &err) == 0, "%s: %s", c, err.msg);
+        ck_assert_msg(plan_build(&p, d, actual, &err) == 0, "%s: %s", c, err.msg);
 
         text = render_text(p, false);
         golden_check(c, "expected.txt", text);
