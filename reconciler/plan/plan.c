@@ -551,7 +551,8 @@ static int finish(struct builder *b)
                         if (k == ops[i].ndeps)
                                 ops[i].deps[ops[i].ndeps++] = d;
                 }
-                qsort(ops[i].deps, ops[i].ndeps, sizeof(size_t), cmp_size);
+                if (ops[i].ndeps)
+                        qsort(ops[i].deps, ops[i].ndeps, sizeof(size_t), cmp_size);
         }
         p->ops = ops;
 out:
