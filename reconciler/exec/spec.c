@@ -147,13 +147,35 @@ static const char *applied(struct build *b)
         return copy;
 }
 
+/* "db,cache": what the service depends on, for removal order. */
+static const char *depends_on(struct build *b)
+{
+        const struct model_service *s = b->s;
+        size_t i, len = 1;
+        char *v;
+
+        for (i = 0; i < s->ndepends_on; i++)
+                len += strlen(s->depends_on[i].service) + 1;
+        v = berth_arena_alloc(b->a, len);
+        if (!v) {
+                b->nomem = 1;
+                return "";
+        }
+        for (i = 0; i < s->ndepends_on; i++) {
+                if (i)
+                        strcat(v, ",");
+                strcat(v, s->depends_on[i].service);
+        }
+        return v;
+}
+
 static void build_labels(struct build *b, int replica, const struct exec_spec_meta *meta)
 {
         const struct model_kvlist *user = &b->s->labels;
         struct docker_kv *v;
         size_t n;
 
-        v = alloc_array(b, user->n + 9, sizeof(*v)); /* berth's: 9 at most */
+        v = alloc_array(b, user->n + 10, sizeof(*v)); /* berth's: 10 at most */
         if (!v)
                 return;
         kv_fill(b, v, user);
@@ -170,8 +192,10 @@ static void build_labels(struct build *b, int replica, const struct exec_spec_me
             (struct docker_kv){BERTH_LABEL_SOURCE, copy_str(b, b->p->source ? b->p->source : "")};
         if (meta->revision && meta->revision[0])
                 v[n++] = (struct docker_kv){BERTH_LABEL_REVISION, copy_str(b, meta->revision)};
-        if (meta->temp)
-                v[n++] = (struct docker_kv){BERTH_LABEL_TEMP, "1"};
+        if (meta->temp) /* the temporary name: no longer the name once renamed */
+                v[n++] = (struct docker_kv){BERTH_LABEL_TEMP, b->es->spec.name};
+        if (b->s->ndepends_on)
+                v[n++] = (struct docker_kv){BERTH_LABEL_DEPENDS_ON, depends_on(b)};
         b->es->spec.labels = v;
         b->es->spec.n_labels = n;
 }
@@ -307,7 +331,6 @@ static void build_networks(struct build *b)
         const struct model_service *s = b->s;
         const struct model_service_network **order, *n, *tmp;
         struct exec_spec_connect *c;
-        char field[300];
         size_t i, k;
 
         if (s->network_mode) {
@@ -328,14 +351,8 @@ static void build_networks(struct build *b)
                 }
         }
         n = order[0];
-        if (n->ipv4_address) {
-                snprintf(field, sizeof(field), "networks.%s.ipv4_address", n->name);
-                invalid(b, &s->pos, field,
-                        "a static address on the network joined at create is not supported yet "
-                        "(docker_container_spec has no field for it); give the address on "
-                        "another network, or a higher priority to a network without one");
-        }
         b->es->spec.network = copy_str(b, n->engine_name);
+        b->es->spec.network_ipv4_address = copy_str(b, n->ipv4_address);
         b->es->spec.aliases = aliases(b, n);
         if (s->nnetworks == 1)
                 return;

@@ -280,7 +280,7 @@ START_TEST(temp_label_and_no_revision)
                          *e = build_meta("plain", 1, &empty_rev);
         json_t *tb = request(t);
 
-        expect_label(t, tb, BERTH_LABEL_TEMP, "1");
+        expect_label(t, tb, BERTH_LABEL_TEMP, "full-plain-1"); /* its own (temporary) name */
         ck_assert_ptr_null(label(t, BERTH_LABEL_REVISION));
         ck_assert_ptr_null(label(e, BERTH_LABEL_REVISION));
         ck_assert_ptr_null(label(e, BERTH_LABEL_TEMP));
@@ -625,22 +625,24 @@ END_TEST
 START_TEST(static_address_on_the_create_network)
 {
         const struct model_project *p;
-        struct exec_spec *es = (struct exec_spec *)1;
+        struct exec_spec *es = NULL;
         struct berth_err err;
+        json_t *body;
 
         manifest_set_release(&set);
         p = load("static-first.yaml", "static-first");
         berth_err_clear(&err);
-        ck_assert_int_eq(exec_spec_build(&es, p, model_service_find(p, "app"), 1,
-                                         "static-first-app-1", &unit_meta, &err),
-                         BERTH_EINVALID);
-        ck_assert_ptr_null(es);
-        ck_assert_int_eq(err.code, BERTH_EINVALID);
-        ck_assert_msg(strstr(err.msg, "'static-first-app-1'") && strstr(err.msg, "service 'app'") &&
-                          strstr(err.msg, "networks.net.ipv4_address"),
-                      "message: %s", err.msg);
-        ck_assert_msg(strstr(err.file, "static-first.yaml") && err.line > 0, "at %s:%d", err.file,
-                      err.line);
+        ck_assert_msg(exec_spec_build(&es, p, model_service_find(p, "app"), 1, "static-first-app-1",
+                                      &unit_meta, &err) == 0,
+                      "%s", err.msg);
+        ck_assert_str_eq(es->spec.network, "static-first_net");
+        ck_assert_str_eq(es->spec.network_ipv4_address, "172.31.252.5");
+        ck_assert_uint_eq(es->nconnect, 0);
+        body = request(es);
+        expect_json(body, "NetworkingConfig.EndpointsConfig.static-first_net.IPAMConfig",
+                    "{\"IPv4Address\":\"172.31.252.5\"}");
+        json_decref(body);
+        exec_spec_free(es);
         /* full is loaded again for the teardown */
         manifest_set_release(&set);
         full = load("full.yaml", "full");
