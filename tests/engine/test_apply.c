@@ -724,6 +724,103 @@ START_TEST(pull_policy_never_without_the_image_is_refused)
 }
 END_TEST
 
+/* berth.source and, in a git work tree, berth.revision on what apply
+ * makes. */
+START_TEST(source_and_revision_labels)
+{
+        const char *dir = bt_tmpdir();
+        struct docker_container_info info = {0};
+        struct berth_err err;
+        char *head = NULL, *name;
+        struct run r;
+
+        manifest(dir, "rev.yaml", "rev", service("web", NULL), NULL);
+        {
+                const char *init[] = {"git", "-C", dir, "init", "-q", NULL};
+                const char *add[] = {"git", "-C", dir, "add", ".", NULL};
+                const char *commit[] = {
+                    "git",    "-C", dir,  "-c", "user.name=t", "-c", "user.email=t@example.com",
+                    "commit", "-q", "-m", "v1", NULL};
+                const char *rev[] = {"git", "-C", dir, "rev-parse", "HEAD", NULL};
+
+                ck_assert_int_eq(bt_run(NULL, NULL, init), 0);
+                ck_assert_int_eq(bt_run(NULL, NULL, add), 0);
+                ck_assert_int_eq(bt_run(NULL, NULL, commit), 0);
+                ck_assert_int_eq(bt_run(&head, NULL, rev), 0);
+                head[strcspn(head, "\n")] = '\0';
+        }
+        r = BERTH_OK("apply", "-f", dir);
+        run_release(&r);
+        name = fmt("%s-web-1", N("rev"));
+        ck_assert_msg(docker_container_inspect(&info, bt_client(), name, &err) == 0, "%s", err.msg);
+        ck_assert_str_eq(docker_kv_get(info.labels, info.n_labels, "berth.source"), "rev.yaml");
+        ck_assert_str_eq(docker_kv_get(info.labels, info.n_labels, "berth.revision"), head);
+        ck_assert_str_eq(docker_kv_get(info.labels, info.n_labels, "berth.scope"), bt_run_id());
+        docker_container_info_release(&info);
+        r = BERTH_OK("status", "-f", dir);
+        head[12] = '\0';
+        contains(r.out, head); /* the revision column, 12 digits */
+        run_release(&r);
+        free(head);
+        free(name);
+}
+END_TEST
+
+/* Run a shell command line under a terminal (script(1) from bsdutils,
+ * which Debian always has); returns its output. */
+static char *on_terminal(const char *cmdline)
+{
+        const char *argv[] = {"sh", "-c", cmdline, NULL};
+        char *out = NULL;
+
+        ck_assert_int_ge(bt_run(&out, NULL, argv), 0);
+        return out ? out : strdup("");
+}
+
+START_TEST(colour_on_a_terminal_and_down_asks)
+{
+        const char *dir = bt_tmpdir();
+        char *cmd, *out;
+        struct run r;
+
+        manifest(dir, "tty.yaml", "tty", service("web", NULL), NULL);
+        cmd =
+            fmt("script -qec '%s plan -f %s --scope %s' /dev/null", BERTH_BINARY, dir, bt_run_id());
+        out = on_terminal(cmd);
+        contains(out, "\033[32m+\033[0m");
+        free(out);
+        free(cmd);
+        cmd = fmt("NO_COLOR=1 script -qec '%s plan -f %s --scope %s' /dev/null", BERTH_BINARY, dir,
+                  bt_run_id());
+        out = on_terminal(cmd);
+        contains(out, "+ container");
+        lacks(out, "\033[");
+        free(out);
+        free(cmd);
+        r = BERTH_OK("apply", "-f", dir);
+        run_release(&r);
+
+        /* down on a terminal asks; anything but "yes" cancels. */
+        cmd =
+            fmt("echo no | script -qec '%s down --scope %s' /dev/null", BERTH_BINARY, bt_run_id());
+        out = on_terminal(cmd);
+        contains(out, "Remove these? Only 'yes' is accepted:");
+        contains(out, "Cancelled: nothing was removed.");
+        free(out);
+        free(cmd);
+        out = fmt("%s-web-1 running\n", N("tty"));
+        state_is(out);
+        free(out);
+        cmd =
+            fmt("echo yes | script -qec '%s down --scope %s' /dev/null", BERTH_BINARY, bt_run_id());
+        out = on_terminal(cmd);
+        contains(out, "Apply complete: 2 succeeded.");
+        free(out);
+        free(cmd);
+        state_is("");
+}
+END_TEST
+
 int main(void)
 {
         Suite *s = suite_create("apply");
@@ -740,6 +837,8 @@ int main(void)
         tcase_add_test(tc, status_shows_replicas_and_drift);
         tcase_add_test(tc, second_writer_waits_or_exits_with_no_wait);
         tcase_add_test(tc, pull_policy_never_without_the_image_is_refused);
+        tcase_add_test(tc, source_and_revision_labels);
+        tcase_add_test(tc, colour_on_a_terminal_and_down_asks);
         suite_add_tcase(s, tc);
         return bt_engine_main(s);
 }
