@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include <jansson.h>
+#include <openssl/evp.h>
 
 #include "berth_test.h"
 #include "docker/container.h"
@@ -821,6 +822,77 @@ START_TEST(colour_on_a_terminal_and_down_asks)
 }
 END_TEST
 
+/* A pull from the local registry with the credentials of a config.json,
+ * and a pull that fails: what needs that image is skipped, nothing else. */
+START_TEST(pulls_and_a_failed_pull_skips_what_needs_it)
+{
+        const char *dir = bt_tmpdir(), *cfg = bt_tmpdir();
+        char plain[512], b64[1024], *text, *line;
+        struct run r;
+
+        snprintf(plain, sizeof(plain), "%s:%s", bt_registry_user(), bt_registry_password());
+        EVP_EncodeBlock((unsigned char *)b64, (const unsigned char *)plain, (int)strlen(plain));
+        text = fmt("{\"auths\": {\"%s\": {\"auth\": \"%s\"}}}\n", bt_registry(), b64);
+        bt_write_file(cfg, "config.json", text);
+        free(text);
+        setenv("DOCKER_CONFIG", cfg, 1);
+        text = fmt("name: %s\nservices:\n"
+                   "  reg:\n    image: %s\n    pull_policy: always\n"
+                   "    command: [\"sleep\", \"3600\"]\n    stop_signal: SIGKILL\n"
+                   "  gone:\n    image: %s/berth-test/%s-absent:1\n"
+                   "  after:\n    image: %s\n    command: [\"sleep\", \"3600\"]\n"
+                   "    stop_signal: SIGKILL\n    depends_on: [gone]\n",
+                   N("pull"), bt_registry_image(), bt_registry(), bt_run_id(), bt_image());
+        bt_write_file(dir, "pull.yaml", text);
+        free(text);
+        r = BERTH_FAILS("apply", "-f", dir);
+        line = fmt("image %s: pulled", bt_registry_image());
+        contains(r.out, line);
+        free(line);
+        line = fmt("image %s/berth-test/%s-absent:1: failed: cannot pull image", bt_registry(),
+                   bt_run_id());
+        contains(r.out, line);
+        free(line);
+        line = fmt("%s-gone-1: skipped: '%s/berth-test/%s-absent:1' failed", N("pull"),
+                   bt_registry(), bt_run_id());
+        contains(r.out, line);
+        free(line);
+        line = fmt("%s-after-1: skipped: '%s-gone-1' was skipped", N("pull"), N("pull"));
+        contains(r.out, line);
+        free(line);
+        contains(r.out, "Apply failed: 3 succeeded, 1 failed, 2 skipped.");
+        run_release(&r);
+        text = fmt("%s-reg-1 running\n", N("pull"));
+        state_is(text);
+        free(text);
+        unsetenv("DOCKER_CONFIG");
+}
+END_TEST
+
+/* An external network that does not exist fails the plan, naming it. */
+START_TEST(missing_external_network_is_refused)
+{
+        const char *dir = bt_tmpdir();
+        char *text, *want;
+        struct run r;
+
+        text = fmt("name: %s\nservices:\n  web:\n    image: %s\n    networks: [edge]\n"
+                   "networks:\n  edge:\n    external: true\n    name: %s\n",
+                   N("ext"), bt_image(), N("no-such-net"));
+        bt_write_file(dir, "ext.yaml", text);
+        free(text);
+        r = BERTH_FAILS("apply", "-f", dir);
+        want = fmt("berth: %s/ext.yaml:7:3: project '%s': external network '%s' does not exist: "
+                   "create it, or drop external: true\n",
+                   dir, N("ext"), N("no-such-net"));
+        ck_assert_str_eq(r.err, want);
+        free(want);
+        ck_assert_str_eq(r.out, "");
+        run_release(&r);
+        state_is("");
+}
+END_TEST
+
 int main(void)
 {
         Suite *s = suite_create("apply");
@@ -839,6 +911,8 @@ int main(void)
         tcase_add_test(tc, pull_policy_never_without_the_image_is_refused);
         tcase_add_test(tc, source_and_revision_labels);
         tcase_add_test(tc, colour_on_a_terminal_and_down_asks);
+        tcase_add_test(tc, pulls_and_a_failed_pull_skips_what_needs_it);
+        tcase_add_test(tc, missing_external_network_is_refused);
         suite_add_tcase(s, tc);
         return bt_engine_main(s);
 }
