@@ -491,6 +491,7 @@ static int reconcile(struct rc *x)
         }
         if (plan(x) < 0)
                 return CLI_EXIT_FAIL;
+        x->ro.incomplete = x->nfailed > 0;
         if (manifest_revision(x->revision, x->a.root ? x->a.root : MANIFEST_DEFAULT_ROOT) < 0)
                 x->revision[0] = '\0';
 

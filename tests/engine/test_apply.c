@@ -314,6 +314,15 @@ START_TEST(files_deleted_invalid_empty)
             fmt("%s-web-1 running\n%s-web-2 running\n%s-web-1 running\n", N("a"), N("a"), N("b"));
         state_is(want);
         free(want);
+        r = BERTH_FAILS("plan", "-f", dir);
+        line = fmt("  ! container %s-web-1: left alone: the project's manifest did not load\n",
+                   N("b"));
+        contains(r.out, line);
+        free(line);
+        line = fmt("No changes to the projects that loaded (scope %s).\n", bt_run_id());
+        contains(r.out, line);
+        free(line);
+        run_release(&r);
 
         /* b.yaml deleted: its project is removed. */
         snprintf(path, sizeof(path), "%s/b.yaml", dir);

@@ -363,7 +363,7 @@ START_TEST(text_only_completed_and_frozen)
                     "  ! container shop-db-1: left alone: the project's manifest did not load\n"
                     "  ! container shop-db-2: left alone: the project's manifest did not load\n"
                     "\n"
-                    "No changes. The engine matches the manifests (scope default).\n"
+                    "No changes to the projects that loaded (scope default).\n"
                     "Left alone: 2 objects of projects whose manifests did not load or were not "
                     "all read.\n");
 }
