@@ -334,7 +334,20 @@ static void build_networks(struct build *b)
         size_t i, k;
 
         if (s->network_mode) {
-                b->es->spec.network_mode = copy_str(b, s->network_mode);
+                /* service:X is compose's spelling; the engine wants the
+                 * container: X's first replica. */
+                const struct model_service *x = strncmp(s->network_mode, "service:", 8)
+                                                    ? NULL
+                                                    : model_service_find(b->p, s->network_mode + 8);
+                char name[512];
+
+                if (x) {
+                        b->es->spec.network_mode = berth_arena_printf(
+                            b->a, "container:%s",
+                            model_container_name(b->p, x, 1, name, sizeof(name)));
+                        b->nomem |= !b->es->spec.network_mode;
+                } else
+                        b->es->spec.network_mode = copy_str(b, s->network_mode);
                 return;
         }
         if (!s->nnetworks)

@@ -304,13 +304,42 @@ static int ops_add(struct builder *b)
 
 /* ---- the edges ---------------------------------------------------------- */
 
+/* The service whose network namespace s joins (network_mode
+ * "service:X"), or NULL. */
+static const struct model_service *namespace_of(const struct model_project *p,
+                                                const struct model_service *s)
+{
+        if (!s->network_mode || strncmp(s->network_mode, "service:", 8))
+                return NULL;
+        return model_service_find(p, s->network_mode + 8);
+}
+
+static void gate_add(struct builder *b, struct plan_op *op, const struct model_service *dep,
+                     int replica, enum model_condition cond)
+{
+        const struct model_project *p = op->change->project_desired;
+        struct plan_gate *g = &op->gates[op->ngates++];
+        char name[512];
+        size_t k;
+
+        model_container_name(p, dep, replica, name, sizeof(name));
+        g->container = berth_arena_strdup(b->p->arena, name);
+        g->service = dep->name;
+        g->condition = cond;
+        b->oom |= !g->container;
+        k = op_of_replica(b, p->name, dep->name, replica);
+        if (k != NONE)
+                edge_add(b, &b->hard[op->id], k);
+}
+
+/* depends_on, and network_mode service:X (its first replica must run
+ * first: the new container joins its namespace). */
 static void gates_add(struct builder *b, struct plan_op *op)
 {
         const struct model_project *p = op->change->project_desired;
         const struct model_service *s = op->change->service_desired;
-        const struct model_service *dep;
-        char name[512];
-        size_t i, n = 0, k;
+        const struct model_service *dep, *ns = namespace_of(p, s);
+        size_t i, n = ns ? 1 : 0;
         int r;
 
         for (i = 0; i < s->ndepends_on; i++)
@@ -323,21 +352,13 @@ static void gates_add(struct builder *b, struct plan_op *op)
                 b->oom = 1;
                 return;
         }
+        if (ns)
+                gate_add(b, op, ns, 1, MODEL_COND_STARTED);
         for (i = 0; i < s->ndepends_on; i++) {
                 if (!(dep = model_service_find(p, s->depends_on[i].service)))
                         continue;
-                for (r = 1; r <= dep->replicas; r++) {
-                        struct plan_gate *g = &op->gates[op->ngates++];
-
-                        model_container_name(p, dep, r, name, sizeof(name));
-                        g->container = berth_arena_strdup(b->p->arena, name);
-                        g->service = dep->name;
-                        g->condition = s->depends_on[i].condition;
-                        b->oom |= !g->container;
-                        k = op_of_replica(b, p->name, dep->name, r);
-                        if (k != NONE)
-                                edge_add(b, &b->hard[op->id], k);
-                }
+                for (r = 1; r <= dep->replicas; r++)
+                        gate_add(b, op, dep, r, s->depends_on[i].condition);
         }
 }
 

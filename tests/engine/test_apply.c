@@ -906,6 +906,35 @@ START_TEST(missing_external_network_is_refused)
 }
 END_TEST
 
+/* network_mode service:X joins X's first container, which starts first. */
+START_TEST(network_mode_of_another_service)
+{
+        const char *dir = bt_tmpdir();
+        struct docker_container_info info = {0};
+        struct berth_err err;
+        char *name, *want;
+        struct run r;
+
+        manifest(dir, "ns.yaml", "ns", service("web", NULL),
+                 service("side", "    network_mode: service:web\n"));
+        r = BERTH_OK("apply", "-f", dir);
+        run_release(&r);
+        want = fmt("%s-side-1 running\n%s-web-1 running\n", N("ns"), N("ns"));
+        state_is(want);
+        free(want);
+        name = fmt("%s-side-1", N("ns"));
+        ck_assert_msg(docker_container_inspect(&info, bt_client(), name, &err) == 0, "%s", err.msg);
+        ck_assert_msg(!strncmp(json_string_value(json_object_get(
+                                   json_object_get(info.raw, "HostConfig"), "NetworkMode")),
+                               "container:", 10),
+                      "NetworkMode is not container:...");
+        docker_container_info_release(&info);
+        free(name);
+        r = BERTH_OK("plan", "-f", dir, "--detailed-exitcode");
+        run_release(&r);
+}
+END_TEST
+
 int main(void)
 {
         Suite *s = suite_create("apply");
@@ -926,6 +955,7 @@ int main(void)
         tcase_add_test(tc, colour_on_a_terminal_and_down_asks);
         tcase_add_test(tc, pulls_and_a_failed_pull_skips_what_needs_it);
         tcase_add_test(tc, missing_external_network_is_refused);
+        tcase_add_test(tc, network_mode_of_another_service);
         suite_add_tcase(s, tc);
         return bt_engine_main(s);
 }
