@@ -2,11 +2,13 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <curl/curl.h>
 
@@ -553,6 +555,26 @@ static int is_mutating(const char *method)
         return strcmp(method, "GET") && strcmp(method, "HEAD");
 }
 
+/* Where and how to connect: the unix socket, or TCP with TLS files. */
+static void easy_transport(struct docker_client *c, CURL *e)
+{
+        char path[sizeof(c->host.cert_dir) + 16];
+
+        curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, CONNECT_TIMEOUT_MS);
+        if (c->host.kind == DOCKER_HOST_UNIX) {
+                curl_easy_setopt(e, CURLOPT_UNIX_SOCKET_PATH, c->host.path);
+        } else if (c->host.tls) {
+                snprintf(path, sizeof(path), "%s/ca.pem", c->host.cert_dir);
+                curl_easy_setopt(e, CURLOPT_CAINFO, path);
+                snprintf(path, sizeof(path), "%s/cert.pem", c->host.cert_dir);
+                curl_easy_setopt(e, CURLOPT_SSLCERT, path);
+                snprintf(path, sizeof(path), "%s/key.pem", c->host.cert_dir);
+                curl_easy_setopt(e, CURLOPT_SSLKEY, path);
+                curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, c->host.tls_verify ? 1L : 0L);
+                curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, c->host.tls_verify ? 2L : 0L);
+        }
+}
+
 /* One request at a given version prefix ("" for unversioned /_ping). */
 static int perform(struct docker_client *c, const struct docker_request *req, const char *version,
                    struct docker_response *resp, char *api_out, size_t api_size,
@@ -587,22 +609,10 @@ static int perform(struct docker_client *c, const struct docker_request *req, co
         curl_easy_setopt(e, CURLOPT_SHARE, c->share);
         curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
         curl_easy_setopt(e, CURLOPT_ERRORBUFFER, errbuf);
-        curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, CONNECT_TIMEOUT_MS);
         timeout = req->timeout_ms ? req->timeout_ms : c->timeout_ms;
         if (timeout > 0)
                 curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, timeout);
-        if (c->host.kind == DOCKER_HOST_UNIX) {
-                curl_easy_setopt(e, CURLOPT_UNIX_SOCKET_PATH, c->host.path);
-        } else if (c->host.tls) {
-                snprintf(hdr, sizeof(hdr), "%s/ca.pem", c->host.cert_dir);
-                curl_easy_setopt(e, CURLOPT_CAINFO, hdr);
-                snprintf(hdr, sizeof(hdr), "%s/cert.pem", c->host.cert_dir);
-                curl_easy_setopt(e, CURLOPT_SSLCERT, hdr);
-                snprintf(hdr, sizeof(hdr), "%s/key.pem", c->host.cert_dir);
-                curl_easy_setopt(e, CURLOPT_SSLKEY, hdr);
-                curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, c->host.tls_verify ? 1L : 0L);
-                curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, c->host.tls_verify ? 2L : 0L);
-        }
+        easy_transport(c, e);
         curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, req->method);
         if (!strcmp(req->method, "HEAD"))
                 curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
@@ -889,6 +899,285 @@ int docker_call_json_stream(struct docker_client *c, const struct docker_request
                 berth_err_subject(err, req->op, req->object);
         berth_buf_release(&s.line);
         return r;
+}
+
+/* ---- streams read from the caller's loop ----------------------------- */
+
+enum chunk_state { CH_SIZE, CH_EXT, CH_SIZE_LF, CH_DATA, CH_DATA_CR, CH_DATA_LF, CH_DONE };
+
+struct docker_feed {
+        CURL *easy;
+        int fd;
+        struct docker_request req; /* for messages */
+        char path[2048];
+        int chunked; /* else the body runs to the close */
+        enum chunk_state state;
+        unsigned long long left; /* bytes of the current chunk still to come */
+        struct json_stream js;
+        char head[8192];
+        size_t nhead;
+};
+
+/* Wait up to ms for fd to be readable (or writable). 1 ready, 0 timeout, -1 error. */
+static int fd_wait(int fd, int for_write, long ms)
+{
+        struct pollfd p = {.fd = fd, .events = for_write ? POLLOUT : POLLIN};
+        int r;
+
+        do
+                r = poll(&p, 1, (int)ms);
+        while (r < 0 && errno == EINTR);
+        return r;
+}
+
+static int stream_fail(struct docker_feed *s, int code, const char *what, struct berth_err *err)
+{
+        char subj[400];
+
+        return berth_err_set(err, code, "%s: %s", subject(&s->req, subj, sizeof(subj)), what);
+}
+
+/* Feed body bytes through the chunk decoder into the JSON line splitter.
+ * Returns 1 when the splitter stopped (failed or fn said stop). */
+static int stream_body(struct docker_feed *s, const char *p, size_t n, int *eof)
+{
+        size_t k;
+
+        if (!s->chunked)
+                return stream_data(p, n, &s->js);
+        while (n) {
+                char ch = *p;
+
+                switch (s->state) {
+                case CH_SIZE:
+                        if (isxdigit((unsigned char)ch)) {
+                                s->left = s->left * 16 +
+                                          (unsigned long long)(isdigit((unsigned char)ch)
+                                                                   ? ch - '0'
+                                                                   : (tolower((unsigned char)ch) -
+                                                                      'a' + 10));
+                        } else {
+                                s->state = ch == '\r' ? CH_SIZE_LF : CH_EXT;
+                        }
+                        p++, n--;
+                        continue;
+                case CH_EXT:
+                        if (ch == '\r')
+                                s->state = CH_SIZE_LF;
+                        p++, n--;
+                        continue;
+                case CH_SIZE_LF:
+                        p++, n--;
+                        if (s->left == 0) {
+                                s->state = CH_DONE;
+                                *eof = 1;
+                                return 0;
+                        }
+                        s->state = CH_DATA;
+                        continue;
+                case CH_DATA:
+                        k = n < s->left ? n : (size_t)s->left;
+                        if (stream_data(p, k, &s->js))
+                                return 1;
+                        p += k, n -= k;
+                        s->left -= k;
+                        if (!s->left)
+                                s->state = CH_DATA_CR;
+                        continue;
+                case CH_DATA_CR:
+                        s->state = CH_DATA_LF;
+                        p++, n--;
+                        continue;
+                case CH_DATA_LF:
+                        s->state = CH_SIZE;
+                        s->left = 0;
+                        p++, n--;
+                        continue;
+                case CH_DONE:
+                        *eof = 1;
+                        return 0;
+                }
+        }
+        return 0;
+}
+
+/* Read the answer's head (status line and headers); leftover body bytes
+ * are kept in head[0..nhead). */
+static int stream_head(struct docker_feed *s, struct docker_client *c, struct berth_err *err)
+{
+        long status = 0, ms = c->timeout_ms > 0 ? c->timeout_ms : DOCKER_DEFAULT_TIMEOUT_MS;
+        size_t got, hlen;
+        char *end, *line;
+        CURLcode rc;
+
+        for (;;) {
+                if (s->nhead == sizeof(s->head) - 1)
+                        return stream_fail(s, BERTH_EPROTO, "the engine's answer head is too long",
+                                           err);
+                rc = curl_easy_recv(s->easy, s->head + s->nhead, sizeof(s->head) - 1 - s->nhead,
+                                    &got);
+                if (rc == CURLE_AGAIN) {
+                        if (fd_wait(s->fd, 0, ms) <= 0)
+                                return stream_fail(s, BERTH_ETIMEOUT,
+                                                   "the engine did not answer in time", err);
+                        continue;
+                }
+                if (rc != CURLE_OK || got == 0)
+                        return stream_fail(s, BERTH_ECONNECT,
+                                           "the engine closed the connection before answering",
+                                           err);
+                s->nhead += got;
+                s->head[s->nhead] = '\0';
+                if ((end = strstr(s->head, "\r\n\r\n")))
+                        break;
+        }
+        hlen = (size_t)(end - s->head) + 4;
+        if (sscanf(s->head, "HTTP/%*s %ld", &status) != 1)
+                return stream_fail(s, BERTH_EPROTO, "the engine's answer is not HTTP", err);
+        *end = '\0';
+        for (line = strstr(s->head, "\r\n"); line; line = strstr(line + 2, "\r\n"))
+                if (!strncasecmp(line + 2, "transfer-encoding:", 18) &&
+                    strstr(line + 20, "chunked"))
+                        s->chunked = 1;
+        if (status >= 400) {
+                /* The error body is short: take what has come with the head. */
+                const char *body = s->head + hlen;
+                size_t blen = s->nhead - hlen, i;
+
+                if (s->chunked) { /* skip the first chunk-size line */
+                        const char *nl = memchr(body, '\n', blen);
+
+                        if (nl) {
+                                blen -= (size_t)(nl + 1 - body);
+                                body = nl + 1;
+                        }
+                }
+                for (i = 0; i < blen && body[i] != '\r'; i++)
+                        ;
+                return status_error(&s->req, status, body, i, err);
+        }
+        memmove(s->head, s->head + hlen, s->nhead - hlen);
+        s->nhead -= hlen;
+        return 0;
+}
+
+int docker_feed_open(struct docker_feed **out, struct docker_client *c, const char *path,
+                     const char *op, struct berth_err *err)
+{
+        struct docker_feed *s;
+        char url[2400], request[3000];
+        curl_socket_t sock = CURL_SOCKET_BAD;
+        size_t len, sent, n;
+        CURLcode rc;
+        int r;
+
+        *out = NULL;
+        berth_err_clear(err);
+        if ((r = docker_client_negotiate(c, err)) < 0)
+                return r;
+        s = calloc(1, sizeof(*s));
+        if (!s)
+                return berth_err_set(err, BERTH_ENOMEM, "out of memory");
+        s->fd = -1;
+        snprintf(s->path, sizeof(s->path), "%s", path);
+        s->req.method = "GET";
+        s->req.path = s->path;
+        s->req.op = op;
+        berth_buf_init(&s->js.line, STREAM_LINE_MAX);
+        s->js.req = &s->req;
+        s->easy = curl_easy_init();
+        if (!s->easy) {
+                r = berth_err_set(err, BERTH_ENOMEM, "out of memory");
+                goto fail;
+        }
+        snprintf(url, sizeof(url), "%s/v%s%s", c->base_url, c->api_version, path);
+        curl_easy_setopt(s->easy, CURLOPT_URL, url);
+        curl_easy_setopt(s->easy, CURLOPT_NOSIGNAL, 1L);
+        curl_easy_setopt(s->easy, CURLOPT_CONNECT_ONLY, 1L);
+        easy_transport(c, s->easy);
+        atomic_fetch_add(&c->calls, 1);
+        rc = curl_easy_perform(s->easy);
+        if (rc != CURLE_OK) {
+                long os_errno = 0;
+
+                curl_easy_getinfo(s->easy, CURLINFO_OS_ERRNO, &os_errno);
+                r = transport_error(c, &s->req, rc, os_errno, curl_easy_strerror(rc), err);
+                goto fail;
+        }
+        curl_easy_getinfo(s->easy, CURLINFO_ACTIVESOCKET, &sock);
+        s->fd = (int)sock;
+        len = (size_t)snprintf(
+            request, sizeof(request),
+            "GET /v%s%s HTTP/1.1\r\nHost: docker\r\nUser-Agent: berth/" BERTH_VERSION
+            "\r\nAccept: application/json\r\n\r\n",
+            c->api_version, path);
+        for (sent = 0; sent < len; sent += n) {
+                rc = curl_easy_send(s->easy, request + sent, len - sent, &n);
+                if (rc == CURLE_AGAIN) {
+                        n = 0;
+                        if (fd_wait(s->fd, 1, CONNECT_TIMEOUT_MS) <= 0) {
+                                r = stream_fail(s, BERTH_ETIMEOUT, "cannot send the request", err);
+                                goto fail;
+                        }
+                } else if (rc != CURLE_OK) {
+                        r = stream_fail(s, BERTH_ECONNECT, curl_easy_strerror(rc), err);
+                        goto fail;
+                }
+        }
+        if ((r = stream_head(s, c, err)) < 0)
+                goto fail;
+        *out = s;
+        return 0;
+fail:
+        docker_feed_close(s);
+        return r;
+}
+
+int docker_feed_fd(const struct docker_feed *s)
+{
+        return s->fd;
+}
+
+int docker_feed_read(struct docker_feed *s, docker_json_fn fn, void *userdata, int *eof,
+                     struct berth_err *err)
+{
+        char buf[16384];
+        size_t got;
+        CURLcode rc;
+        int stop = 0;
+
+        *eof = 0;
+        s->js.fn = fn;
+        s->js.userdata = userdata;
+        if (s->nhead) { /* body bytes that came with the head */
+                stop = stream_body(s, s->head, s->nhead, eof);
+                s->nhead = 0;
+        }
+        while (!stop && !*eof) {
+                rc = curl_easy_recv(s->easy, buf, sizeof(buf), &got);
+                if (rc == CURLE_AGAIN)
+                        break;
+                if (rc != CURLE_OK || got == 0) {
+                        *eof = 1;
+                        break;
+                }
+                stop = stream_body(s, buf, got, eof);
+        }
+        if (s->js.failed)
+                return stream_fail(s, s->js.failed, s->js.msg, err);
+        if (s->js.stopped)
+                return stream_fail(s, BERTH_ECANCELLED, "stopped by the caller", err);
+        return 0;
+}
+
+void docker_feed_close(struct docker_feed *s)
+{
+        if (!s)
+                return;
+        if (s->easy)
+                curl_easy_cleanup(s->easy);
+        berth_buf_release(&s->js.line);
+        free(s);
 }
 
 /* ---- query strings --------------------------------------------------- */

@@ -142,6 +142,33 @@ typedef int (*docker_json_fn)(json_t *obj, void *userdata);
 int docker_call_json_stream(struct docker_client *c, const struct docker_request *req,
                             docker_json_fn fn, void *userdata, struct berth_err *err);
 
+/* A streamed GET read from the caller's own poll loop instead of a
+ * blocking call: the events stream of a daemon that must not wake up
+ * while nothing happens (libcurl's blocking transfer polls its socket
+ * with a one-second timeout).  The connection is made by libcurl (unix
+ * socket, TCP, TLS as for every call; CONNECT_ONLY), the request written
+ * and the answer's head read here, and the body is de-chunked as it
+ * arrives.  Counts as one (non-mutating) call.
+ *
+ * docker_feed_open() connects, sends GET path (versioned, like every
+ * call) and reads the head, waiting at most the client's timeout: a
+ * status >= 400 is an error with the engine's message, as for calls.  Then
+ * call docker_feed_read() once (body bytes may have come with the head,
+ * and are no longer on the socket), and again whenever docker_feed_fd()
+ * polls readable: it
+ * reads what is there without blocking and hands each complete JSON line
+ * to fn (fn returns non-zero to stop: BERTH_ECANCELLED).  *eof is set when
+ * the engine ended the body or closed the connection.  A line that is not
+ * JSON or over 1 MiB is BERTH_EPROTO / BERTH_ETOOBIG.  (TLS may buffer a
+ * record: a read can find nothing new, which is not an error.) */
+struct docker_feed;
+int docker_feed_open(struct docker_feed **out, struct docker_client *c, const char *path,
+                     const char *op, struct berth_err *err);
+int docker_feed_fd(const struct docker_feed *s);
+int docker_feed_read(struct docker_feed *s, docker_json_fn fn, void *userdata, int *eof,
+                     struct berth_err *err);
+void docker_feed_close(struct docker_feed *s); /* NULL is a no-op */
+
 /* Map an HTTP status to a berth code (0 for < 400). */
 int docker_status_to_code(long status);
 

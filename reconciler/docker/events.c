@@ -232,3 +232,61 @@ out:
         free(path);
         return r;
 }
+
+/* ---- the same, read from the caller's loop ------------------------------ */
+
+struct docker_events {
+        struct docker_feed *feed;
+};
+
+int docker_events_open(struct docker_events **out, struct docker_client *c,
+                       const struct docker_event_filter *f, struct berth_err *err)
+{
+        struct docker_events *e;
+        char *path = NULL;
+        int r;
+
+        *out = NULL;
+        if ((r = events_path(&path, f, err)) < 0)
+                return r;
+        e = calloc(1, sizeof(*e));
+        if (!e) {
+                free(path);
+                return berth_err_set(err, BERTH_ENOMEM, "cannot stream events: out of memory");
+        }
+        r = docker_feed_open(&e->feed, c, path, "stream events", err);
+        free(path);
+        if (r < 0) {
+                free(e);
+                return r;
+        }
+        *out = e;
+        return 0;
+}
+
+int docker_events_fd(const struct docker_events *e)
+{
+        return docker_feed_fd(e->feed);
+}
+
+int docker_events_read(struct docker_events *e, docker_event_fn fn, void *userdata, int *eof,
+                       struct berth_err *err)
+{
+        struct events_ctx ctx = {.fn = fn, .userdata = userdata};
+        int r = docker_feed_read(e->feed, events_on_object, &ctx, eof, err);
+
+        if (r == BERTH_ECANCELLED && ctx.decode_failed) {
+                if (err)
+                        *err = ctx.decode_err;
+                r = ctx.decode_err.code;
+        }
+        return r;
+}
+
+void docker_events_close(struct docker_events *e)
+{
+        if (!e)
+                return;
+        docker_feed_close(e->feed);
+        free(e);
+}

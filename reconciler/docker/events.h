@@ -95,4 +95,18 @@ int docker_events_stream(struct docker_client *c, const struct docker_event_filt
                          docker_event_fn fn, void *userdata, atomic_int *cancel,
                          struct berth_err *err);
 
+/* The same stream for a poll loop (docker_feed in client.h): open it,
+ * call docker_events_read() once, then whenever docker_events_fd() polls
+ * readable; docker_events_read() hands
+ * what has arrived to fn without blocking; *eof when the engine ended it
+ * (restart, shutdown).  No thread, and no wake-up while no event comes.
+ * Errors as for docker_events_stream(). */
+struct docker_events;
+int docker_events_open(struct docker_events **out, struct docker_client *c,
+                       const struct docker_event_filter *f, struct berth_err *err);
+int docker_events_fd(const struct docker_events *e);
+int docker_events_read(struct docker_events *e, docker_event_fn fn, void *userdata, int *eof,
+                       struct berth_err *err);
+void docker_events_close(struct docker_events *e); /* NULL is a no-op */
+
 #endif

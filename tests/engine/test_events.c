@@ -2,6 +2,7 @@
  * container arrive decoded and in order; cancel from another thread ends
  * an idle stream within about a second; a stream with `until` ends by
  * itself (0) while a stopped one is BERTH_ECANCELLED. */
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -335,6 +336,110 @@ START_TEST(engine_errors_are_reported)
 }
 END_TEST
 
+/* ---- the pollable stream (docker_events_open/read) --------------------- */
+
+static int on_polled(const struct docker_event *ev, void *ud)
+{
+        struct collector *col = ud;
+
+        if (col->n < (int)(sizeof(col->ev) / sizeof(col->ev[0]))) {
+                snprintf(col->ev[col->n].action, sizeof(col->ev[0].action), "%s", ev->action);
+                col->n++;
+        }
+        return 0;
+}
+
+/* Poll e until an event with this action came, the stream ended or
+ * timeout_ms passed; returns the number of polls that found data. */
+static int poll_until(struct docker_events *e, struct collector *col, const char *action,
+                      int timeout_ms, int *eof)
+{
+        struct pollfd p = {.fd = docker_events_fd(e), .events = POLLIN};
+        struct berth_err err;
+        int wakeups = 0, i;
+
+        /* Once right away: what came with the answer's head is not on the
+         * socket any more. */
+        ck_assert_msg(docker_events_read(e, on_polled, col, eof, &err) == 0, "%s", err.msg);
+        while (!*eof && poll(&p, 1, timeout_ms) > 0) {
+                wakeups++;
+                ck_assert_msg(docker_events_read(e, on_polled, col, eof, &err) == 0, "%s", err.msg);
+                for (i = 0; action && i < col->n; i++)
+                        if (!strcmp(col->ev[i].action, action))
+                                return wakeups;
+        }
+        return wakeups;
+}
+
+START_TEST(polled_stream_delivers_in_order_and_is_quiet_when_idle)
+{
+        struct docker_client *c = bt_client();
+        const char *labels[] = {bt_label_filter(), "berth.test-case=polled", NULL};
+        static const char *const want[] = {"create", "start", "kill", "die"};
+        struct docker_event_filter f = {.types = container_type, .labels = labels};
+        struct docker_events *e = NULL;
+        struct collector col;
+        struct berth_err err;
+        int eof, i;
+        char *id;
+
+        collector_init(&col);
+        ck_assert_msg(docker_events_open(&e, c, &f, &err) == 0, "%s", err.msg);
+        /* Nothing happens: the descriptor stays quiet for 1.5 s. */
+        ck_assert_int_eq(poll_until(e, &col, NULL, 1500, &eof), 0);
+        ck_assert_int_eq(col.n, 0);
+
+        id = make_container(bt_name("ev-polled"), "polled", sleep_cmd);
+        ck_assert_msg(docker_container_start(c, id, &err) == 0, "%s", err.msg);
+        ck_assert_msg(docker_container_kill(c, id, NULL, &err) == 0, "%s", err.msg);
+        poll_until(e, &col, "die", 20000, &eof);
+        ck_assert_int_eq(eof, 0);
+        ck_assert_int_eq(col.n, 4);
+        for (i = 0; i < 4; i++)
+                ck_assert_str_eq(col.ev[i].action, want[i]);
+        docker_events_close(e);
+        collector_destroy(&col);
+        free(id);
+}
+END_TEST
+
+START_TEST(polled_stream_ends_at_until_and_reports_errors)
+{
+        struct docker_event_filter f = {0};
+        struct docker_events *e = NULL;
+        struct collector col;
+        struct docker_host h;
+        struct docker_client *dead = NULL;
+        struct berth_err err;
+        char host[300];
+        int eof;
+
+        collector_init(&col);
+        f.until = now_ns();
+        f.since = f.until - 1000000000LL;
+        ck_assert_msg(docker_events_open(&e, bt_client(), &f, &err) == 0, "%s", err.msg);
+        poll_until(e, &col, NULL, 10000, &eof);
+        ck_assert_int_eq(eof, 1);
+        docker_events_close(e);
+
+        f.since = now_ns();
+        f.until = f.since - 60LL * 1000000000;
+        ck_assert_int_eq(docker_events_open(&e, bt_client(), &f, &err), BERTH_EINVALID);
+        ck_assert_ptr_null(e);
+        ck_assert_int_eq(err.http_status, 400);
+        ck_assert_msg(strstr(err.msg, "cannot stream events: ") == err.msg, "%s", err.msg);
+        ck_assert_msg(strstr(err.engine_msg, "cannot be after `until`"), "%s", err.engine_msg);
+
+        snprintf(host, sizeof(host), "unix://%s/docker.sock", bt_tmpdir());
+        ck_assert_msg(docker_host_parse(&h, host, NULL, NULL, &err) == 0, "%s", err.msg);
+        ck_assert_msg(docker_client_new(&dead, &h, &err) == 0, "%s", err.msg);
+        ck_assert_int_eq(docker_events_open(&e, dead, NULL, &err), BERTH_ECONNECT);
+        docker_client_free(dead);
+        collector_destroy(&col);
+        docker_events_close(NULL);
+}
+END_TEST
+
 int main(void)
 {
         Suite *s = suite_create("events");
@@ -345,6 +450,8 @@ int main(void)
         tcase_add_test(tc, cancel_ends_an_idle_stream_quickly);
         tcase_add_test(tc, stream_with_until_ends_by_itself);
         tcase_add_test(tc, engine_errors_are_reported);
+        tcase_add_test(tc, polled_stream_delivers_in_order_and_is_quiet_when_idle);
+        tcase_add_test(tc, polled_stream_ends_at_until_and_reports_errors);
         suite_add_tcase(s, tc);
         return bt_engine_main(s);
 }
