@@ -15,11 +15,11 @@
 #include "common/err.h"
 #include "common/labels.h"
 #include "common/lock.h"
+#include "apply/apply.h"
 #include "diff/diff.h"
 #include "docker/client.h"
 #include "exec/exec.h"
 #include "manifest/load.h"
-#include "manifest/revision.h"
 #include "model/model.h"
 #include "observe/observe.h"
 #include "plan/plan.h"
@@ -58,14 +58,10 @@ struct rc {
         const struct cli_global *g;
         struct manifest_set set;
         int have_set;
-        const char **frozen;
         size_t nfailed; /* manifests that did not load */
         struct docker_client *c;
-        struct actual_state *actual;
-        struct diff_result *diff;
-        struct plan *plan;
+        struct apply_result res; /* frozen, actual, diff, plan, revision */
         int lock_fd;
-        char revision[65];
         struct plan_render_options ro;
 };
 
@@ -229,12 +225,9 @@ static int args_parse(struct args *a, int argc, char **argv, const char *name, u
 
 static void rc_release(struct rc *x)
 {
-        plan_free(x->plan);
-        diff_result_free(x->diff);
-        actual_state_free(x->actual);
+        apply_result_release(&x->res);
         docker_client_free(x->c);
         berth_lock_release(x->lock_fd);
-        free(x->frozen);
         if (x->have_set)
                 manifest_set_release(&x->set);
 }
@@ -243,21 +236,11 @@ static void rc_release(struct rc *x)
  * be read at all. */
 static int load(struct rc *x)
 {
-        size_t i, n = 0;
-
         if (cli_load(&x->set, x->a.root) < 0)
                 return -1;
         x->have_set = 1;
         cli_print_diags(&x->set);
         x->nfailed = x->set.nfailed;
-        x->frozen = calloc(x->set.nfailed + 1, sizeof(*x->frozen));
-        if (!x->frozen) {
-                fprintf(stderr, "berth: out of memory\n");
-                return -1;
-        }
-        for (i = 0; i < x->set.nfailed; i++)
-                if (x->set.failed[i].project)
-                        x->frozen[n++] = x->set.failed[i].project;
         if (x->set.nfailed)
                 fprintf(
                     stderr,
@@ -276,72 +259,74 @@ static void lock_waiting(void *userdata, pid_t pid)
                 (const char *)userdata, (long)pid);
 }
 
-/* Connect, lock (when something may change), observe. */
+/* Connect, and lock when something may change. */
 static int engine(struct rc *x, int locking)
 {
         struct berth_err err;
 
         berth_err_clear(&err);
         if (docker_client_from_env(&x->c, x->g->host, &err) < 0 ||
-            docker_client_negotiate(x->c, &err) < 0)
-                goto fail;
-        if (locking && berth_lock_scope(&x->lock_fd, x->a.scope, !x->a.no_wait, lock_waiting,
-                                        (void *)x->a.scope, &err) < 0)
-                goto fail;
-        if (observe_scope(&x->actual, x->c, x->a.scope, &err) < 0)
-                goto fail;
-        return 0;
-fail:
-        cli_report(&err);
-        return -1;
-}
-
-static int diff_desired(struct rc *x)
-{
-        const char **sources = calloc(x->set.nfailed + 1, sizeof(*sources)), **by_source = NULL;
-        struct diff_options o = {0};
-        struct berth_err err;
-        size_t i;
-
-        for (i = 0; sources && i < x->set.nfailed; i++)
-                sources[i] = x->set.failed[i].rel;
-        berth_err_clear(&err);
-        if (!sources || diff_frozen(&by_source, x->frozen, sources, x->actual, &err) < 0) {
-                free(sources);
-                fprintf(stderr, "berth: out of memory\n");
-                return -1;
-        }
-        free(sources);
-        free(x->frozen);
-        x->frozen = by_source;
-        o.allow_empty = x->a.allow_empty;
-        o.complete = x->set.complete;
-        for (i = 0; i < x->set.nfailed; i++)
-                if (!x->set.failed[i].project)
-                        o.complete = false; /* a project we cannot name may be any */
-        o.only_declared = x->set.root_is_file;
-        o.frozen = x->frozen;
-        o.project = x->a.project;
-        o.engine_networks = x->actual->engine_networks;
-        o.engine_volumes = x->actual->engine_volumes;
-        berth_err_clear(&err);
-        if (diff_compute(&x->diff, x->set.state, x->actual, &o, &err) < 0) {
+            docker_client_negotiate(x->c, &err) < 0 ||
+            (locking && berth_lock_scope(&x->lock_fd, x->a.scope, !x->a.no_wait, lock_waiting,
+                                         (void *)x->a.scope, &err) < 0)) {
                 cli_report(&err);
                 return -1;
         }
         return 0;
 }
 
-static int plan(struct rc *x)
+/* Observe, diff, plan: the manifests' way. */
+static int plan_desired(struct rc *x)
 {
+        struct apply_input in = {.set = &x->set,
+                                 .root = x->a.root,
+                                 .scope = x->a.scope,
+                                 .project = x->a.project,
+                                 .allow_empty = x->a.allow_empty};
         struct berth_err err;
 
-        berth_err_clear(&err);
-        if (plan_build(&x->plan, x->diff, x->actual, &err) < 0) {
+        if (apply_plan(&x->res, x->c, &in, &err) < 0) {
                 cli_report(&err);
                 return -1;
         }
         return 0;
+}
+
+/* Observe, diff, plan: down's way (the projects of -f PATH, --project, or
+ * all of the scope). */
+static int plan_down(struct rc *x)
+{
+        const char *only[2] = {x->a.project, NULL}, **names = NULL;
+        const char *const *projects = x->a.project ? only : NULL;
+        struct berth_err err;
+        size_t i, n = 0;
+        int r = -1;
+
+        berth_err_clear(&err);
+        if (observe_scope(&x->res.actual, x->c, x->a.scope, &err) < 0)
+                goto out;
+        if (!x->a.project && x->have_set) {
+                names = calloc(x->set.state->nprojects + x->set.nfailed + 1, sizeof(*names));
+                if (!names) {
+                        berth_err_set(&err, BERTH_ENOMEM, "out of memory");
+                        goto out;
+                }
+                for (i = 0; i < x->set.state->nprojects; i++)
+                        names[n++] = x->set.state->projects[i].name;
+                for (i = 0; i < x->set.nfailed; i++)
+                        if (x->set.failed[i].project)
+                                names[n++] = x->set.failed[i].project;
+                projects = names;
+        }
+        if (diff_down(&x->res.diff, x->res.actual, projects, x->a.volumes, &err) < 0 ||
+            plan_build(&x->res.plan, x->res.diff, x->res.actual, &err) < 0)
+                goto out;
+        r = 0;
+out:
+        if (r < 0)
+                cli_report(&err);
+        free(names);
+        return r;
 }
 
 static void stats_print(const struct rc *x, const struct plan_run *run)
@@ -359,7 +344,7 @@ static void json_print(const struct rc *x, const struct plan_run *run)
         json_t *doc;
 
         docker_client_stats(x->c, &st);
-        doc = plan_to_json(x->plan, run, &x->ro, st.total + (run ? run->calls : 0),
+        doc = plan_to_json(x->res.plan, run, &x->ro, st.total + (run ? run->calls : 0),
                            st.mutating + (run ? run->mutating : 0));
         if (!doc) {
                 fprintf(stderr, "berth: out of memory\n");
@@ -374,7 +359,7 @@ static void progress(void *userdata, size_t op, const struct plan_op_result *r)
 {
         const struct rc *x = userdata;
 
-        plan_render_progress(stdout, x->plan, op, r, &x->ro);
+        plan_render_progress(stdout, x->res.plan, op, r, &x->ro);
         fflush(stdout);
 }
 
@@ -387,7 +372,7 @@ static int run(struct rc *x, struct plan_run *out)
         o.host = docker_client_host(x->c);
         o.parallel = x->a.parallel;
         o.scope = x->a.scope;
-        o.revision = x->revision[0] ? x->revision : NULL;
+        o.revision = x->res.revision[0] ? x->res.revision : NULL;
         o.stop = &stop_requested;
         if (!x->a.json) {
                 o.progress = progress;
@@ -396,11 +381,11 @@ static int run(struct rc *x, struct plan_run *out)
         }
         signals_catch();
         berth_err_clear(&err);
-        if (exec_run(out, x->plan, &o, &err) < 0)
+        if (exec_run(out, x->res.plan, &o, &err) < 0)
                 cli_report(&err);
         if (!x->a.json) {
                 printf("\n");
-                plan_render_summary(stdout, x->plan, out, &x->ro);
+                plan_render_summary(stdout, x->res.plan, out, &x->ro);
         }
         return err.code == 0 && plan_run_ok(out);
 }
@@ -440,52 +425,23 @@ static int reconcile(struct rc *x)
         }
         if (engine(x, !dry) < 0)
                 return CLI_EXIT_FAIL;
-        if (x->cmd == CMD_DOWN) {
-                const char *only[2] = {x->a.project, NULL};
-                const char **projects = x->a.project ? only : NULL;
-                struct berth_err err;
-                const char **names = NULL;
-                size_t i, n = 0;
-
-                if (!x->a.project && x->have_set) {
-                        names =
-                            calloc(x->set.state->nprojects + x->set.nfailed + 1, sizeof(*names));
-                        for (i = 0; names && i < x->set.state->nprojects; i++)
-                                names[n++] = x->set.state->projects[i].name;
-                        for (i = 0; names && x->frozen[i]; i++)
-                                names[n++] = x->frozen[i];
-                        projects = names;
-                }
-                berth_err_clear(&err);
-                if ((x->have_set && !x->a.project && !names) ||
-                    diff_down(&x->diff, x->actual, projects, x->a.volumes, &err) < 0) {
-                        free(names);
-                        cli_report(&err);
-                        return CLI_EXIT_FAIL;
-                }
-                free(names);
-        } else if (diff_desired(x) < 0) {
-                return CLI_EXIT_FAIL;
-        }
-        if (plan(x) < 0)
+        if ((x->cmd == CMD_DOWN ? plan_down(x) : plan_desired(x)) < 0)
                 return CLI_EXIT_FAIL;
         x->ro.incomplete = x->nfailed > 0;
-        if (manifest_revision(x->revision, x->a.root ? x->a.root : MANIFEST_DEFAULT_ROOT) < 0)
-                x->revision[0] = '\0';
 
-        if (dry || !x->plan->nops) {
+        if (dry || !x->res.plan->nops) {
                 if (x->a.json)
                         json_print(x, NULL);
                 else
-                        plan_render_text(stdout, x->plan, &x->ro);
+                        plan_render_text(stdout, x->res.plan, &x->ro);
                 if (x->a.stats)
                         stats_print(x, NULL);
                 if (x->nfailed)
                         return CLI_EXIT_FAIL;
-                return x->a.detailed && x->plan->nops ? 2 : CLI_EXIT_OK;
+                return x->a.detailed && x->res.plan->nops ? 2 : CLI_EXIT_OK;
         }
         if (!x->a.json)
-                plan_render_text(stdout, x->plan, &x->ro);
+                plan_render_text(stdout, x->res.plan, &x->ro);
         if (x->cmd == CMD_DOWN && !confirm(x))
                 return CLI_EXIT_FAIL;
         ok = run(x, &r);
@@ -500,10 +456,16 @@ static int reconcile(struct rc *x)
 
 static int status(struct rc *x)
 {
-        if (load(x) < 0 || engine(x, 0) < 0 || diff_desired(x) < 0)
+        int planned;
+
+        if (load(x) < 0 || engine(x, 0) < 0)
                 return CLI_EXIT_FAIL;
-        cli_status_print(x->set.state, x->actual, x->diff, x->frozen, x->a.scope, x->a.json);
-        return x->nfailed ? CLI_EXIT_FAIL : CLI_EXIT_OK;
+        planned = plan_desired(x) == 0; /* a plan that cannot run still has its diff */
+        if (!x->res.diff)
+                return CLI_EXIT_FAIL;
+        cli_status_print(x->set.state, x->res.actual, x->res.diff, x->res.frozen, x->a.scope,
+                         x->a.json);
+        return x->nfailed || !planned ? CLI_EXIT_FAIL : CLI_EXIT_OK;
 }
 
 static int command(enum cmd cmd, int argc, char **argv, const struct cli_global *g,
