@@ -268,7 +268,7 @@ static int wait_for(struct job *j, const char *container, enum want want, const 
                                              goal[want]);
                 if (now_s() >= deadline)
                         return berth_err_set(&j->err, BERTH_ETIMEOUT,
-                                             "%s did not get %s within %d s: container '%s'", what,
+                                             "%s did not %s within %d s: container '%s'", what,
                                              goal[want] + 3, timeout_s, container);
                 sleep_ms(POLL_MS);
         }
