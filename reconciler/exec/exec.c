@@ -353,7 +353,7 @@ static int recreate_start_first(struct job *j)
                 docker_container_remove(j->c, temp, DOCKER_REMOVE_FORCE, &cleanup);
                 if (s->failure_action == MODEL_FAIL_ROLLBACK) {
                         j->res->status = PLAN_ROLLED_BACK;
-                        berth_err_prefix(&j->err, "rolled back, '%s' kept running", c->name);
+                        berth_err_prefix(&j->err, "'%s' kept running", c->name);
                 }
                 return r;
         }
