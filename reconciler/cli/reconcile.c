@@ -296,46 +296,24 @@ fail:
         return -1;
 }
 
-/* A manifest that failed to load may name its project differently from
- * what the loader could guess (a syntax error hides `name:`): every
- * project with a container made from that file (berth.source) is frozen
- * too.  -1 on ENOMEM. */
-static int frozen_by_source(struct rc *x)
-{
-        size_t n = 0, i, j, k;
-        const char **v;
-
-        for (i = 0; x->frozen[i]; i++)
-                n++;
-        v = realloc(x->frozen, (n + x->actual->ncontainers + 1) * sizeof(*v));
-        if (!v)
-                return -1;
-        x->frozen = v;
-        for (i = 0; i < x->set.nfailed; i++)
-                for (j = 0; j < x->actual->ncontainers; j++) {
-                        const struct actual_container *c = &x->actual->containers[j];
-
-                        if (!*c->project || strcmp(c->source, x->set.failed[i].rel))
-                                continue;
-                        for (k = 0; k < n && strcmp(v[k], c->project); k++)
-                                ;
-                        if (k == n)
-                                v[n++] = c->project;
-                }
-        v[n] = NULL;
-        return 0;
-}
-
 static int diff_desired(struct rc *x)
 {
+        const char **sources = calloc(x->set.nfailed + 1, sizeof(*sources)), **by_source = NULL;
         struct diff_options o = {0};
         struct berth_err err;
         size_t i;
 
-        if (frozen_by_source(x) < 0) {
+        for (i = 0; sources && i < x->set.nfailed; i++)
+                sources[i] = x->set.failed[i].rel;
+        berth_err_clear(&err);
+        if (!sources || diff_frozen(&by_source, x->frozen, sources, x->actual, &err) < 0) {
+                free(sources);
                 fprintf(stderr, "berth: out of memory\n");
                 return -1;
         }
+        free(sources);
+        free(x->frozen);
+        x->frozen = by_source;
         o.allow_empty = x->a.allow_empty;
         o.complete = x->set.complete;
         for (i = 0; i < x->set.nfailed; i++)
@@ -491,6 +469,7 @@ static int reconcile(struct rc *x)
         }
         if (plan(x) < 0)
                 return CLI_EXIT_FAIL;
+        x->ro.incomplete = x->nfailed > 0;
         if (manifest_revision(x->revision, x->a.root ? x->a.root : MANIFEST_DEFAULT_ROOT) < 0)
                 x->revision[0] = '\0';
 

@@ -651,6 +651,29 @@ fail:
         return rc;
 }
 
+int diff_frozen(const char ***out, const char *const *projects, const char *const *sources,
+                const struct actual_state *a, struct berth_err *err)
+{
+        size_t n = 0, i, cap = a->ncontainers + 1;
+        const char **v;
+
+        for (i = 0; projects && projects[i]; i++)
+                cap++;
+        *out = v = calloc(cap, sizeof(*v));
+        if (!v)
+                return berth_err_set(err, BERTH_ENOMEM, "out of memory");
+        for (i = 0; projects && projects[i]; i++)
+                if (!name_in(v, projects[i]))
+                        v[n++] = projects[i];
+        for (i = 0; i < a->ncontainers; i++) {
+                const struct actual_container *c = &a->containers[i];
+
+                if (*nz(c->project) && name_in(sources, nz(c->source)) && !name_in(v, c->project))
+                        v[n++] = c->project;
+        }
+        return 0;
+}
+
 int diff_down(struct diff_result **out, const struct actual_state *actual,
               const char *const *projects, bool volumes, struct berth_err *err)
 {

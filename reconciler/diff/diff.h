@@ -143,6 +143,16 @@ int diff_compute(struct diff_result **out, const struct model_state *desired,
                  struct berth_err *err);
 void diff_result_free(struct diff_result *r); /* NULL is a no-op */
 
+/* The projects to freeze because their manifests did not load: those
+ * named (projects, NULL-terminated, may be NULL) and the project of every
+ * container of a made from one of those files (sources: their paths under
+ * the root, as in berth.source; NULL-terminated, may be NULL), since a
+ * file that does not parse may hide the name: its project really has.
+ * *out is a new NULL-terminated array (free() it; its strings borrow from
+ * the inputs).  BERTH_ENOMEM. */
+int diff_frozen(const char ***out, const char *const *projects, const char *const *sources,
+                const struct actual_state *a, struct berth_err *err);
+
 /* What `berth down` removes: every container and network of the projects
  * named (NULL: every project in actual, objects without a project label
  * too), and their volumes when volumes is set, each REMOVE "removed by

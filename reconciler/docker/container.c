@@ -387,6 +387,9 @@ static void build_network(struct build *b, json_t *body, json_t *host)
         }
         ep = json_object();
         put_strv(b, ep, "Aliases", s->aliases);
+        if (s->network_ipv4_address && *s->network_ipv4_address)
+                put(b, ep, "IPAMConfig",
+                    json_pack("{s:s}", "IPv4Address", s->network_ipv4_address));
         eps = json_object();
         put(b, eps, s->network, ep);
         nc = json_object();

@@ -132,6 +132,7 @@ struct docker_container_spec {
          * later (the 1.41 API takes one at create). */
         const char *network;
         const char *const *aliases;
+        const char *network_ipv4_address; /* static address on network, or NULL */
 
         enum docker_restart restart;
         int restart_max_retries; /* on-failure only; 0: no limit */

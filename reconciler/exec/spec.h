@@ -9,7 +9,8 @@
  * bindings, mounts, restart policy, healthcheck, limits and aliases:
  *   - aliases on each project network: the service name, then the
  *     service's aliases for that network;
- *   - network_mode when set, else the first network (by name) at create;
+ *   - network_mode when set, else the first network at create (highest
+ *     priority first, then by name: compose's order), the rest in connect;
  *   - environment "KEY=value" ("KEY" alone when the value is NULL);
  *   - labels: the service's labels, then berth.scope, berth.project,
  *     berth.service, berth.replica, berth.config-hash (model_service_hash),

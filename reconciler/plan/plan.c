@@ -442,10 +442,74 @@ static size_t heap_pop(size_t *h, size_t *n)
         return top;
 }
 
+/* The e-th edge of op u: its hard ones, then its soft ones. */
+static size_t edge_at(const struct builder *b, size_t u, size_t e)
+{
+        return e < b->hard[u].n ? b->hard[u].v[e] : b->soft[u].v[e - b->hard[u].n];
+}
+
+/* Drop the soft edges that close a cycle, and only those: the ones inside
+ * a strongly connected component of the whole graph (Tarjan's algorithm,
+ * without recursion).  A cycle left after that is made of hard edges: a
+ * real one.  A soft edge elsewhere keeps its order (one service's port
+ * moving between its replicas must not let another service's old
+ * replicas go before its new ones are up).  Returns 0, or -2 on ENOMEM. */
+static int soft_prune(struct builder *b)
+{
+        size_t n = b->p->nops, *m = malloc(6 * n * sizeof(size_t));
+        size_t *index = m, *low = m + n, *comp = m + 2 * n, *next = m + 3 * n;
+        size_t *stack = m + 4 * n, *call = m + 5 * n;
+        size_t nstack = 0, ncall = 0, seen = 0, ncomp = 0, root, u, w, x, j, k;
+
+        if (!m)
+                return -2;
+        for (u = 0; u < n; u++)
+                index[u] = comp[u] = NONE;
+        for (root = 0; root < n; root++) {
+                if (index[root] != NONE)
+                        continue;
+                index[root] = low[root] = seen++;
+                next[root] = 0;
+                stack[nstack++] = call[ncall++] = root;
+                while (ncall) {
+                        u = call[ncall - 1];
+                        if (next[u] < b->hard[u].n + b->soft[u].n) {
+                                w = edge_at(b, u, next[u]++);
+                                if (index[w] == NONE) {
+                                        index[w] = low[w] = seen++;
+                                        next[w] = 0;
+                                        stack[nstack++] = call[ncall++] = w;
+                                } else if (comp[w] == NONE && index[w] < low[u]) {
+                                        low[u] = index[w]; /* on the stack */
+                                }
+                                continue;
+                        }
+                        ncall--;
+                        if (low[u] == index[u]) {
+                                do {
+                                        x = stack[--nstack];
+                                        comp[x] = ncomp;
+                                } while (x != u);
+                                ncomp++;
+                        }
+                        if (ncall && low[u] < low[call[ncall - 1]])
+                                low[call[ncall - 1]] = low[u];
+                }
+        }
+        for (u = 0; u < n; u++) {
+                for (j = k = 0; j < b->soft[u].n; j++)
+                        if (comp[b->soft[u].v[j]] != comp[u])
+                                b->soft[u].v[k++] = b->soft[u].v[j];
+                b->soft[u].n = k;
+        }
+        free(m);
+        return 0;
+}
+
 /* Kahn's algorithm, lowest index first among the ready ones, so that the
  * order follows the changes where the edges allow.  order[k] is the old
  * index of the k-th operation.  Returns 0, -1 on a cycle, -2 on ENOMEM. */
-static int toposort(size_t *order, const struct builder *b, int with_soft)
+static int toposort(size_t *order, const struct builder *b)
 {
         size_t n = b->p->nops, done = 0, nheap = 0, nedges = 0, i, j, k, v;
         size_t *indeg = calloc(n, sizeof(size_t)), *heap = calloc(n, sizeof(size_t));
@@ -458,9 +522,9 @@ static int toposort(size_t *order, const struct builder *b, int with_soft)
         for (i = 0; i < n; i++) {
                 for (j = 0; j < b->hard[i].n; j++)
                         first[b->hard[i].v[j]]++;
-                for (j = 0; with_soft && j < b->soft[i].n; j++)
+                for (j = 0; j < b->soft[i].n; j++)
                         first[b->soft[i].v[j]]++;
-                indeg[i] = b->hard[i].n + (with_soft ? b->soft[i].n : 0);
+                indeg[i] = b->hard[i].n + b->soft[i].n;
                 nedges += indeg[i];
         }
         users = calloc(nedges ? nedges : 1, sizeof(size_t));
@@ -475,7 +539,7 @@ static int toposort(size_t *order, const struct builder *b, int with_soft)
         for (i = n; i-- > 0;) {
                 for (j = 0; j < b->hard[i].n; j++)
                         users[--first[b->hard[i].v[j]]] = i;
-                for (j = 0; with_soft && j < b->soft[i].n; j++)
+                for (j = 0; j < b->soft[i].n; j++)
                         users[--first[b->soft[i].v[j]]] = i;
         }
         for (i = 0; i < n; i++)
@@ -510,7 +574,7 @@ static int finish(struct builder *b)
         struct plan *p = b->p;
         size_t n = p->nops, i, j, *order = NULL, *newid = NULL;
         struct plan_op *ops = NULL;
-        int with_soft = 1, r;
+        int r;
 
         if (!n)
                 return 0;
@@ -521,18 +585,16 @@ static int finish(struct builder *b)
                 r = -2;
                 goto out;
         }
-        r = toposort(order, b, 1);
-        if (r == -1) {
-                with_soft = 0;
-                r = toposort(order, b, 0);
-        }
+        r = soft_prune(b);
+        if (r == 0)
+                r = toposort(order, b);
         if (r < 0)
                 goto out;
         for (i = 0; i < n; i++)
                 newid[order[i]] = i;
         for (i = 0; i < n; i++) {
                 const struct edges *h = &b->hard[order[i]], *s = &b->soft[order[i]];
-                size_t nd = h->n + (with_soft ? s->n : 0);
+                size_t nd = h->n + s->n;
 
                 ops[i] = p->ops[order[i]];
                 ops[i].id = i;
@@ -543,7 +605,7 @@ static int finish(struct builder *b)
                 }
                 for (j = 0; j < h->n; j++)
                         ops[i].deps[ops[i].ndeps++] = newid[h->v[j]];
-                for (j = 0; with_soft && j < s->n; j++) {
+                for (j = 0; j < s->n; j++) {
                         size_t d = newid[s->v[j]], k;
 
                         for (k = 0; k < ops[i].ndeps && ops[i].deps[k] != d; k++)
@@ -551,7 +613,8 @@ static int finish(struct builder *b)
                         if (k == ops[i].ndeps)
                                 ops[i].deps[ops[i].ndeps++] = d;
                 }
-                qsort(ops[i].deps, ops[i].ndeps, sizeof(size_t), cmp_size);
+                if (ops[i].ndeps)
+                        qsort(ops[i].deps, ops[i].ndeps, sizeof(size_t), cmp_size);
         }
         p->ops = ops;
 out:

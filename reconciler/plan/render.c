@@ -199,6 +199,8 @@ void plan_render_text(FILE *out, const struct plan *p, const struct plan_render_
                 text_count(out, k.n[DIFF_START], "start", C_YELLOW, color, &first);
                 text_count(out, k.n[DIFF_REMOVE], "remove", C_RED, color, &first);
                 fputs(".\n", out);
+        } else if (k.n[DIFF_FROZEN] || o->incomplete) {
+                fprintf(out, "No changes to the projects that loaded (scope %s).\n", scope_of(o));
         } else {
                 fprintf(out, "No changes. The engine matches the manifests (scope %s).\n",
                         scope_of(o));

@@ -58,6 +58,9 @@
 struct plan_render_options {
         bool color;        /* ANSI colours (the caller decides: TTY and no NO_COLOR) */
         const char *scope; /* for the header and the JSON */
+        bool incomplete;   /* a manifest did not load: with no change, say
+                            * "No changes to the projects that loaded" (also
+                            * said when the plan has frozen entries) */
 };
 
 /* The plan as text, as above. */

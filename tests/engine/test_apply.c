@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include <jansson.h>
+#include <openssl/evp.h>
 
 #include "berth_test.h"
 #include "docker/container.h"
@@ -215,7 +216,7 @@ START_TEST(create_noop_change_scale_remove)
         /* Again: nothing to do, and not one mutating call. */
         r = BERTH_OK("apply", "-f", dir, "--stats");
         contains(r.out, "No changes.");
-        contains(r.err, "(0 mutating)");
+        ck_assert_str_eq(r.err, "berth: 5 API calls (0 mutating)\n"); /* ping + 4 lists */
         run_release(&r);
         r = BERTH_OK("plan", "-f", dir, "--detailed-exitcode");
         run_release(&r);
@@ -265,6 +266,10 @@ START_TEST(create_noop_change_scale_remove)
                    N("shop"), N("shop"), N("shop"), N("shop"));
         state_is(want);
         free(want);
+        /* Twice the containers, the same number of calls. */
+        r = BERTH_OK("plan", "-f", dir, "--stats");
+        ck_assert_str_eq(r.err, "berth: 5 API calls (0 mutating)\n");
+        run_release(&r);
 
         /* A service taken out: its container goes. */
         manifest(dir, "shop.yaml", "shop", service("web", "    scale: 3\n"), NULL);
@@ -309,6 +314,15 @@ START_TEST(files_deleted_invalid_empty)
             fmt("%s-web-1 running\n%s-web-2 running\n%s-web-1 running\n", N("a"), N("a"), N("b"));
         state_is(want);
         free(want);
+        r = BERTH_FAILS("plan", "-f", dir);
+        line = fmt("  ! container %s-web-1: left alone: the project's manifest did not load\n",
+                   N("b"));
+        contains(r.out, line);
+        free(line);
+        line = fmt("No changes to the projects that loaded (scope %s).\n", bt_run_id());
+        contains(r.out, line);
+        free(line);
+        run_release(&r);
 
         /* b.yaml deleted: its project is removed. */
         snprintf(path, sizeof(path), "%s/b.yaml", dir);
@@ -724,6 +738,174 @@ START_TEST(pull_policy_never_without_the_image_is_refused)
 }
 END_TEST
 
+/* berth.source and, in a git work tree, berth.revision on what apply
+ * makes. */
+START_TEST(source_and_revision_labels)
+{
+        const char *dir = bt_tmpdir();
+        struct docker_container_info info = {0};
+        struct berth_err err;
+        char *head = NULL, *name;
+        struct run r;
+
+        manifest(dir, "rev.yaml", "rev", service("web", NULL), NULL);
+        {
+                const char *init[] = {"git", "-C", dir, "init", "-q", NULL};
+                const char *add[] = {"git", "-C", dir, "add", ".", NULL};
+                const char *commit[] = {
+                    "git",    "-C", dir,  "-c", "user.name=t", "-c", "user.email=t@example.com",
+                    "commit", "-q", "-m", "v1", NULL};
+                const char *rev[] = {"git", "-C", dir, "rev-parse", "HEAD", NULL};
+
+                ck_assert_int_eq(bt_run(NULL, NULL, init), 0);
+                ck_assert_int_eq(bt_run(NULL, NULL, add), 0);
+                ck_assert_int_eq(bt_run(NULL, NULL, commit), 0);
+                ck_assert_int_eq(bt_run(&head, NULL, rev), 0);
+                head[strcspn(head, "\n")] = '\0';
+        }
+        r = BERTH_OK("apply", "-f", dir);
+        run_release(&r);
+        name = fmt("%s-web-1", N("rev"));
+        ck_assert_msg(docker_container_inspect(&info, bt_client(), name, &err) == 0, "%s", err.msg);
+        ck_assert_str_eq(docker_kv_get(info.labels, info.n_labels, "berth.source"), "rev.yaml");
+        ck_assert_str_eq(docker_kv_get(info.labels, info.n_labels, "berth.revision"), head);
+        ck_assert_str_eq(docker_kv_get(info.labels, info.n_labels, "berth.scope"), bt_run_id());
+        docker_container_info_release(&info);
+        r = BERTH_OK("status", "-f", dir);
+        head[12] = '\0';
+        contains(r.out, head); /* the revision column, 12 digits */
+        run_release(&r);
+        free(head);
+        free(name);
+}
+END_TEST
+
+/* Run a shell command line under a terminal (script(1) from bsdutils,
+ * which Debian always has); returns its output. */
+static char *on_terminal(const char *cmdline)
+{
+        const char *argv[] = {"sh", "-c", cmdline, NULL};
+        char *out = NULL;
+
+        ck_assert_int_ge(bt_run(&out, NULL, argv), 0);
+        return out ? out : strdup("");
+}
+
+START_TEST(colour_on_a_terminal_and_down_asks)
+{
+        const char *dir = bt_tmpdir();
+        char *cmd, *out;
+        struct run r;
+
+        manifest(dir, "tty.yaml", "tty", service("web", NULL), NULL);
+        cmd =
+            fmt("script -qec '%s plan -f %s --scope %s' /dev/null", BERTH_BINARY, dir, bt_run_id());
+        out = on_terminal(cmd);
+        contains(out, "\033[32m+\033[0m");
+        free(out);
+        free(cmd);
+        cmd = fmt("NO_COLOR=1 script -qec '%s plan -f %s --scope %s' /dev/null", BERTH_BINARY, dir,
+                  bt_run_id());
+        out = on_terminal(cmd);
+        contains(out, "+ container");
+        lacks(out, "\033[");
+        free(out);
+        free(cmd);
+        r = BERTH_OK("apply", "-f", dir);
+        run_release(&r);
+
+        /* down on a terminal asks; anything but "yes" cancels. */
+        cmd =
+            fmt("echo no | script -qec '%s down --scope %s' /dev/null", BERTH_BINARY, bt_run_id());
+        out = on_terminal(cmd);
+        contains(out, "Remove these? Only 'yes' is accepted:");
+        contains(out, "Cancelled: nothing was removed.");
+        free(out);
+        free(cmd);
+        out = fmt("%s-web-1 running\n", N("tty"));
+        state_is(out);
+        free(out);
+        cmd =
+            fmt("echo yes | script -qec '%s down --scope %s' /dev/null", BERTH_BINARY, bt_run_id());
+        out = on_terminal(cmd);
+        contains(out, "Apply complete: 2 succeeded.");
+        free(out);
+        free(cmd);
+        state_is("");
+}
+END_TEST
+
+/* A pull from the local registry with the credentials of a config.json,
+ * and a pull that fails: what needs that image is skipped, nothing else. */
+START_TEST(pulls_and_a_failed_pull_skips_what_needs_it)
+{
+        const char *dir = bt_tmpdir(), *cfg = bt_tmpdir();
+        char plain[512], b64[1024], *text, *line;
+        struct run r;
+
+        snprintf(plain, sizeof(plain), "%s:%s", bt_registry_user(), bt_registry_password());
+        EVP_EncodeBlock((unsigned char *)b64, (const unsigned char *)plain, (int)strlen(plain));
+        text = fmt("{\"auths\": {\"%s\": {\"auth\": \"%s\"}}}\n", bt_registry(), b64);
+        bt_write_file(cfg, "config.json", text);
+        free(text);
+        setenv("DOCKER_CONFIG", cfg, 1);
+        text = fmt("name: %s\nservices:\n"
+                   "  reg:\n    image: %s\n    pull_policy: always\n"
+                   "    command: [\"sleep\", \"3600\"]\n    stop_signal: SIGKILL\n"
+                   "  gone:\n    image: %s/berth-test/%s-absent:1\n"
+                   "  after:\n    image: %s\n    command: [\"sleep\", \"3600\"]\n"
+                   "    stop_signal: SIGKILL\n    depends_on: [gone]\n",
+                   N("pull"), bt_registry_image(), bt_registry(), bt_run_id(), bt_image());
+        bt_write_file(dir, "pull.yaml", text);
+        free(text);
+        r = BERTH_FAILS("apply", "-f", dir);
+        line = fmt("image %s: pulled", bt_registry_image());
+        contains(r.out, line);
+        free(line);
+        line = fmt("image %s/berth-test/%s-absent:1: failed: cannot pull image", bt_registry(),
+                   bt_run_id());
+        contains(r.out, line);
+        free(line);
+        line = fmt("%s-gone-1: skipped: '%s/berth-test/%s-absent:1' failed", N("pull"),
+                   bt_registry(), bt_run_id());
+        contains(r.out, line);
+        free(line);
+        line = fmt("%s-after-1: skipped: '%s-gone-1' was skipped", N("pull"), N("pull"));
+        contains(r.out, line);
+        free(line);
+        contains(r.out, "Apply failed: 3 succeeded, 1 failed, 2 skipped.");
+        run_release(&r);
+        text = fmt("%s-reg-1 running\n", N("pull"));
+        state_is(text);
+        free(text);
+        unsetenv("DOCKER_CONFIG");
+}
+END_TEST
+
+/* An external network that does not exist fails the plan, naming it. */
+START_TEST(missing_external_network_is_refused)
+{
+        const char *dir = bt_tmpdir();
+        char *text, *want;
+        struct run r;
+
+        text = fmt("name: %s\nservices:\n  web:\n    image: %s\n    networks: [edge]\n"
+                   "networks:\n  edge:\n    external: true\n    name: %s\n",
+                   N("ext"), bt_image(), N("no-such-net"));
+        bt_write_file(dir, "ext.yaml", text);
+        free(text);
+        r = BERTH_FAILS("apply", "-f", dir);
+        want = fmt("berth: %s/ext.yaml:7:3: project '%s': external network '%s' does not exist: "
+                   "create it, or drop external: true\n",
+                   dir, N("ext"), N("no-such-net"));
+        ck_assert_str_eq(r.err, want);
+        free(want);
+        ck_assert_str_eq(r.out, "");
+        run_release(&r);
+        state_is("");
+}
+END_TEST
+
 int main(void)
 {
         Suite *s = suite_create("apply");
@@ -740,6 +922,10 @@ int main(void)
         tcase_add_test(tc, status_shows_replicas_and_drift);
         tcase_add_test(tc, second_writer_waits_or_exits_with_no_wait);
         tcase_add_test(tc, pull_policy_never_without_the_image_is_refused);
+        tcase_add_test(tc, source_and_revision_labels);
+        tcase_add_test(tc, colour_on_a_terminal_and_down_asks);
+        tcase_add_test(tc, pulls_and_a_failed_pull_skips_what_needs_it);
+        tcase_add_test(tc, missing_external_network_is_refused);
         suite_add_tcase(s, tc);
         return bt_engine_main(s);
 }

@@ -4,22 +4,36 @@
  * The JSON documents are also validated against schema/plan.schema.json by
  * berth's own validator and by python-jsonschema's Draft7Validator (needs
  * python3-jsonschema, as test_schema_agreement does: without it the test
- * fails, saying so). */
+ * fails, saying so).
+ *
+ * Golden files: each directory under tests/fixtures/plan/ is one case,
+ * run through the whole pure pipeline (manifest_load, observe_from_json,
+ * diff_compute, plan_build) and rendered; tests/fixtures/plan/README.md
+ * says what a case holds.  BERTH_UPDATE_GOLDEN=1 rewrites the expected
+ * files instead of comparing (review the diff before committing it). */
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "berth_test.h"
 #include "common/err.h"
 #include "diff/diff.h"
 #include "manifest/diag.h"
 #include "manifest/doc.h"
+#include "manifest/load.h"
+#include "model/model.h"
+#include "observe/observe.h"
 #include "plan/plan.h"
 #include "plan/render.h"
 #include "schema/validate.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 #define PLAN_SCHEMA BERTH_TEST_DATA "/../schema/plan.schema.json"
+#define GOLDEN BERTH_TEST_DATA "/fixtures/plan"
+#define MAX_CASES 64
 
 /* ---- helpers ------------------------------------------------------------- */
 
@@ -349,7 +363,7 @@ START_TEST(text_only_completed_and_frozen)
                     "  ! container shop-db-1: left alone: the project's manifest did not load\n"
                     "  ! container shop-db-2: left alone: the project's manifest did not load\n"
                     "\n"
-                    "No changes. The engine matches the manifests (scope default).\n"
+                    "No changes to the projects that loaded (scope default).\n"
                     "Left alone: 2 objects of projects whose manifests did not load or were not "
                     "all read.\n");
 }
@@ -915,8 +929,223 @@ START_TEST(json_schema_refuses)
 }
 END_TEST
 
-/* python-jsonschema agrees: every document above is valid to it too, and
- * the schema itself is a valid draft-07 schema. */
+/* ---- golden files -------------------------------------------------------- */
+
+static char *cases[MAX_CASES];
+static size_t ncases;
+
+static int by_name(const void *a, const void *b)
+{
+        return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The case directories under tests/fixtures/plan, sorted. */
+static void cases_find(void)
+{
+        DIR *d = opendir(GOLDEN);
+        struct dirent *e;
+        struct stat st;
+        char path[4096];
+
+        if (!d)
+                return;
+        while ((e = readdir(d)) && ncases < MAX_CASES) {
+                snprintf(path, sizeof(path), "%s/%s", GOLDEN, e->d_name);
+                if (e->d_name[0] != '.' && stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+                        cases[ncases++] = strdup(e->d_name);
+        }
+        closedir(d);
+        qsort(cases, ncases, sizeof(cases[0]), by_name);
+}
+
+static bool exists(const char *path)
+{
+        struct stat st;
+
+        return stat(path, &st) == 0;
+}
+
+static const char *const no_environment[] = {NULL};
+
+/* Load dir (relative to the case directory, the working directory) as
+ * berth would with -f dir. */
+static void load(struct manifest_set *set, const char *dir)
+{
+        struct manifest_load_opts opts = {.root = dir, .environ = no_environment};
+        struct berth_err err = {0};
+
+        ck_assert_msg(manifest_load(set, &opts, &err) == 0, "cannot load %s: %s", dir, err.msg);
+}
+
+/* "{{hash}}" and "{{applied}}" (from manifests/) and "{{hash before}}",
+ * "{{applied before}}" (from before/) in a container's labels become the
+ * labels exec would have put on a container of that service. */
+static void labels_fill(json_t *containers, const struct model_state *now,
+                        const struct model_state *before)
+{
+        const struct model_project *p;
+        const struct model_service *s;
+        const struct model_state *from;
+        struct berth_err err = {0};
+        json_t *c, *labels, *v;
+        const char *key, *text, *project, *service;
+        char hash[65], *applied;
+        size_t i;
+
+        json_array_foreach(containers, i, c)
+        {
+                labels = json_object_get(c, "Labels");
+                project = json_string_value(json_object_get(labels, "berth.project"));
+                service = json_string_value(json_object_get(labels, "berth.service"));
+                json_object_foreach(labels, key, v)
+                {
+                        text = json_string_value(v);
+                        if (!text || strncmp(text, "{{", 2) != 0)
+                                continue;
+                        from = strstr(text, " before}}") ? before : now;
+                        ck_assert_msg(from, "%s: no before/ manifests", text);
+                        p = project ? model_project_find(from, project) : NULL;
+                        s = p && service ? model_service_find(p, service) : NULL;
+                        ck_assert_msg(s, "%s: no service '%s' in project '%s'", text,
+                                      service ? service : "", project ? project : "");
+                        if (!strncmp(text, "{{hash", 6)) {
+                                ck_assert_int_eq(model_service_hash(hash, p, s, &err), 0);
+                                ck_assert_int_eq(json_string_set(v, hash), 0);
+                        } else {
+                                ck_assert_msg(!strncmp(text, "{{applied", 9), "%s?", text);
+                                json_t *j = model_service_canonical(p, s, 1);
+
+                                applied = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
+                                ck_assert_ptr_nonnull(applied);
+                                ck_assert_int_eq(json_string_set(v, applied), 0);
+                                free(applied);
+                                json_decref(j);
+                        }
+                }
+        }
+}
+
+static struct actual_state *observe_case(const struct model_state *now,
+                                         const struct model_state *before)
+{
+        struct actual_state *actual = NULL;
+        struct berth_err err = {0};
+        json_error_t e;
+        json_t *j = json_load_file("actual.json", 0, &e);
+
+        ck_assert_msg(j != NULL, "actual.json:%d:%d: %s", e.line, e.column, e.text);
+        labels_fill(json_object_get(j, "containers"), now, before);
+        ck_assert_msg(observe_from_json(&actual, "default", json_object_get(j, "containers"),
+                                        json_object_get(j, "networks"),
+                                        json_object_get(j, "volumes"), json_object_get(j, "images"),
+                                        &err) == 0,
+                      "actual.json: %s", err.msg);
+        json_decref(j);
+        return actual;
+}
+
+/* Compare text with the case's file name, or rewrite it. */
+static void golden_check(const char *c, const char *name, const char *text)
+{
+        const char *update = getenv("BERTH_UPDATE_GOLDEN");
+        size_t len;
+        char *want;
+        FILE *f;
+
+        if (update && !strcmp(update, "1")) {
+                if (!text[0]) {
+                        ck_assert(unlink(name) == 0 || !exists(name));
+                        return;
+                }
+                f = fopen(name, "we");
+                ck_assert_msg(f && fputs(text, f) >= 0 && fclose(f) == 0, "cannot write %s/%s", c,
+                              name);
+                fprintf(stderr, "updated %s/%s\n", c, name);
+                return;
+        }
+        want = exists(name) ? read_text(name, &len) : strdup("");
+        if (strcmp(want, text) != 0)
+                ck_abort_msg("%s/%s differs (BERTH_UPDATE_GOLDEN=1 rewrites it)\n--- want "
+                             "---\n%s--- got ---\n%s--- end ---",
+                             c, name, want, text);
+        free(want);
+}
+
+START_TEST(golden)
+{
+        const char *c = cases[_i];
+        struct manifest_set now, before = {0};
+        struct actual_state *actual;
+        struct diff_result *d = NULL;
+        struct plan *p = NULL;
+        struct plan_render_options o = {.scope = "default"};
+        struct berth_err err = {0};
+        const char *frozen[16];
+        struct schema *s = plan_schema();
+        char dir[4096], *text, *diags, *problems;
+        size_t i, nfrozen = 0;
+        json_t *j;
+
+        snprintf(dir, sizeof(dir), "%s/%s", GOLDEN, c);
+        ck_assert_msg(chdir(dir) == 0, "cannot enter %s", dir);
+        load(&now, "manifests");
+        for (i = 0; i < now.nfailed && nfrozen < N(frozen) - 1; i++)
+                if (now.failed[i].project)
+                        frozen[nfrozen++] = now.failed[i].project;
+        frozen[nfrozen] = NULL;
+        diags = diag_list_format(&now.diags);
+        golden_check(c, "diagnostics.txt", diags);
+        free(diags);
+        if (exists("before")) {
+                load(&before, "before");
+                ck_assert_msg(before.diags.n == 0, "%s/before does not load cleanly", c);
+        }
+        actual = observe_case(now.state, before.state);
+        {
+                struct diff_options dopts = {.complete = now.complete,
+                                             .frozen = frozen,
+                                             .engine_networks = actual->engine_networks,
+                                             .engine_volumes = actual->engine_volumes};
+
+                ck_assert_msg(diff_compute(&d, now.state, actual, &dopts, &err) == 0, "%s: %s", c,
+                              err.msg);
+        }
+        ck_assert_msg(plan_build(&p, d, actual, &err) == 0, "%s: %s", c, err.msg);
+
+        text = render_text(p, false);
+        golden_check(c, "expected.txt", text);
+        free(text);
+
+        j = plan_to_json(p, NULL, &o, 4, 0);
+        ck_assert_ptr_nonnull(j);
+        problems = berth_validate(s, j);
+        ck_assert_msg(!problems, "%s: the plan JSON does not follow the schema:\n%s", c, problems);
+        text = json_dumps(j, JSON_INDENT(2));
+        ck_assert_ptr_nonnull(text);
+        text = realloc(text, strlen(text) + 2);
+        strcat(text, "\n");
+        golden_check(c, "expected.json", text);
+        free(text);
+
+        json_decref(j);
+        plan_free(p);
+        diff_result_free(d);
+        actual_state_free(actual);
+        manifest_set_release(&before);
+        manifest_set_release(&now);
+        schema_free(s);
+}
+END_TEST
+
+/* There are cases to run (an empty folder would make the loop vacuous). */
+START_TEST(golden_cases_found)
+{
+        ck_assert_msg(ncases >= 9, "only %zu golden cases under %s", ncases, GOLDEN);
+}
+END_TEST
+
+/* python-jsonschema agrees: every document above and every golden plan is
+ * valid to it too, and the schema itself is a valid draft-07 schema. */
 static const char python_check[] =
     "import json, sys\n"
     "try:\n"
@@ -965,6 +1194,18 @@ START_TEST(json_python_agrees)
                 fputc('\n', f);
                 json_decref(docs[i]);
         }
+        for (i = 0; i < ncases; i++) { /* the golden plans, as committed */
+                char file[4096];
+                json_error_t e;
+                json_t *g;
+
+                snprintf(file, sizeof(file), "%s/%s/expected.json", GOLDEN, cases[i]);
+                g = json_load_file(file, 0, &e);
+                ck_assert_msg(g != NULL, "%s:%d: %s", file, e.line, e.text);
+                ck_assert_int_eq(json_dumpf(g, f, JSON_COMPACT), 0);
+                fputc('\n', f);
+                json_decref(g);
+        }
         ck_assert_int_eq(fclose(f), 0);
         {
                 const char *argv[] = {
@@ -987,7 +1228,9 @@ int main(void)
 {
         Suite *s = suite_create("render");
         TCase *text = tcase_create("text"), *prog = tcase_create("progress"),
-              *json = tcase_create("json");
+              *json = tcase_create("json"), *gold = tcase_create("golden");
+
+        cases_find();
 
         tcase_add_test(text, text_every_symbol);
         tcase_add_test(text, text_start_first_and_note);
@@ -1017,5 +1260,9 @@ int main(void)
         tcase_add_test(json, json_schema_refuses);
         tcase_add_test(json, json_python_agrees);
         suite_add_tcase(s, json);
+
+        tcase_add_test(gold, golden_cases_found);
+        tcase_add_loop_test(gold, golden, 0, (int)ncases);
+        suite_add_tcase(s, gold);
         return bt_unit_main(s);
 }
