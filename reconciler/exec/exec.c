@@ -74,7 +74,8 @@ static struct docker_kv *labels_with(size_t *n, const struct model_kvlist *user,
                 kv[i].key = user->v[i].key;
                 kv[i].value = user->v[i].value ? user->v[i].value : "";
         }
-        memcpy(kv + user->n, own, nown * sizeof(*own));
+        if (nown) /* kv_of() passes no own labels: memcpy from NULL is undefined */
+                memcpy(kv + user->n, own, nown * sizeof(*own));
         *n = user->n + nown;
         return kv;
 }
