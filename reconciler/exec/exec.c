@@ -74,7 +74,8 @@ static struct docker_kv *labels_with(size_t *n, const struct model_kvlist *user,
                 kv[i].key = user->v[i].key;
                 kv[i].value = user->v[i].value ? user->v[i].value : "";
         }
-        memcpy(kv + user->n, own, nown * sizeof(*own));
+        if (nown) /* kv_of() passes no own labels: memcpy from NULL is undefined */
+                memcpy(kv + user->n, own, nown * sizeof(*own));
         *n = user->n + nown;
         return kv;
 }
@@ -268,7 +269,7 @@ static int wait_for(struct job *j, const char *container, enum want want, const 
                                              goal[want]);
                 if (now_s() >= deadline)
                         return berth_err_set(&j->err, BERTH_ETIMEOUT,
-                                             "%s did not get %s within %d s: container '%s'", what,
+                                             "%s did not %s within %d s: container '%s'", what,
                                              goal[want] + 3, timeout_s, container);
                 sleep_ms(POLL_MS);
         }
@@ -353,7 +354,7 @@ static int recreate_start_first(struct job *j)
                 docker_container_remove(j->c, temp, DOCKER_REMOVE_FORCE, &cleanup);
                 if (s->failure_action == MODEL_FAIL_ROLLBACK) {
                         j->res->status = PLAN_ROLLED_BACK;
-                        berth_err_prefix(&j->err, "rolled back, '%s' kept running", c->name);
+                        berth_err_prefix(&j->err, "'%s' kept running", c->name);
                 }
                 return r;
         }
