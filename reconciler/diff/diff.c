@@ -327,12 +327,31 @@ static const char *not_running_reason(struct diff_ctx *x, const struct actual_co
         }
 }
 
+/* A project network the container should be on and is not (a connect
+ * lost to a crash, or undone by hand), or NULL. */
+static const char *network_missing(const struct model_service *s, const struct actual_container *ac)
+{
+        size_t i, j;
+
+        if (!ac->networks_known || s->network_mode)
+                return NULL;
+        for (i = 0; i < s->nnetworks; i++) {
+                for (j = 0; j < ac->nnetworks; j++)
+                        if (!strcmp(ac->networks[j], s->networks[i].engine_name))
+                                break;
+                if (j == ac->nnetworks)
+                        return s->networks[i].engine_name;
+        }
+        return NULL;
+}
+
 static int replica_compare(struct diff_ctx *x, struct service_want *w, int replica,
                            const struct actual_container *ac, const char *desired_name)
 {
         const struct model_service *s = w->s;
         const char *now = s->image ? actual_image_id(x->actual, s->image) : NULL;
         const char *name = ac ? nz(ac->name) : desired_name; /* what is started or replaced */
+        const char *net = ac ? network_missing(s, ac) : NULL;
         struct diff_change *c = NULL;
         int rc = 0;
 
@@ -342,6 +361,10 @@ static int replica_compare(struct diff_ctx *x, struct service_want *w, int repli
                 c = change_add(x, DIFF_CONTAINER, DIFF_RECREATE, w->p->name, name, R_CONFIG);
                 if (c)
                         rc = recreate_fields(x, c, w, nz(ac->applied));
+        } else if (net) {
+                c = change_add(
+                    x, DIFF_CONTAINER, DIFF_RECREATE, w->p->name, name,
+                    berth_arena_printf(x->r->arena, "not attached to network '%s'", net));
         } else if (now && *nz(ac->image_id) && strcmp(now, ac->image_id)) {
                 char want[13], runs[13];
 

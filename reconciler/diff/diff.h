@@ -13,6 +13,8 @@
  *                                            with fields from berth.applied
  *                                            (none when the label is missing
  *                                            or not a JSON object)
+ *   not attached to one of its networks   -> RECREATE "not attached to network 'shop_back'"
+ *     (when the list said; not with network_mode)
  *   the image tag now names another id    -> RECREATE "image 'app:1' now
  *     (only when the tag is known locally)   points at 0123456789ab (runs 89abcdef0123)"
  *                                            (short ids: 12 hex digits)

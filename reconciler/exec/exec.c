@@ -343,12 +343,16 @@ static int recreate_start_first(struct job *j)
                 ? (int)((s->update_monitor + 999999999) / 1000000000)
                 : (j->run->o->monitor_s > 0 ? j->run->o->monitor_s : EXEC_DEFAULT_MONITOR_S);
         struct berth_err cleanup;
-        int r;
+        int r, up;
 
         r = container_up(j, temp, 1);
-        if (r == 0)
+        up = r == 0;
+        if (up)
                 r = wait_for(j, temp, WANT_READY, "the new replica", monitor);
-        if (r < 0 && s->failure_action != MODEL_FAIL_CONTINUE) {
+        /* continue carries on with a new replica that runs but did not get
+         * ready; one that could not even be made or started is never swapped
+         * in. */
+        if (r < 0 && (!up || s->failure_action != MODEL_FAIL_CONTINUE)) {
                 /* The old one keeps serving; the new one goes. */
                 berth_err_clear(&cleanup);
                 docker_container_remove(j->c, temp, DOCKER_REMOVE_FORCE, &cleanup);

@@ -20,7 +20,9 @@
  *                          get there is removed; with failure_action
  *                          rollback the result is ROLLED_BACK, else FAILED,
  *                          and the old one keeps running either way;
- *                          continue carries on with the replacement;
+ *                          continue carries on with a replacement that runs
+ *                          but did not get ready (one that could not be
+ *                          created or started never replaces the old);
  *   container remove       stop (its own stop timeout), remove;
  *   network/volume remove  remove (already gone counts as done).
  * Gates (depends_on): started waits until the container has run (running,

@@ -64,12 +64,17 @@ struct actual_container {
         const char *image;       /* the reference it was created from */
         const char *image_id;    /* what it runs: "sha256:..." */
         enum actual_run_state state;
-        int exit_code;           /* Status "Exited (N) ..."/"Restarting (N) ...", else -1 */
+        int exit_code; /* Status "Exited (N) ..."/"Restarting (N) ...", else -1 */
         enum actual_health health;
         struct actual_label *labels; /* all labels, sorted by key */
         size_t nlabels;
         struct actual_port *ports; /* host ports held, in the list's order */
         size_t nports;
+        /* The networks it is attached to (NetworkSettings.Networks), when
+         * the list said (networks_known). */
+        const char **networks;
+        size_t nnetworks;
+        int networks_known;
 };
 
 /* Strings are never NULL, as for containers. */
@@ -93,11 +98,11 @@ struct actual_state {
         const char *scope;
         struct actual_container *containers; /* sorted by project, service, replica, name */
         size_t ncontainers;
-        struct actual_network *networks;     /* sorted by name */
+        struct actual_network *networks; /* sorted by name */
         size_t nnetworks;
-        struct actual_volume *volumes;       /* sorted by name */
+        struct actual_volume *volumes; /* sorted by name */
         size_t nvolumes;
-        struct actual_image *images;         /* sorted by tag */
+        struct actual_image *images; /* sorted by tag */
         size_t nimages;
         /* The names of every network and volume on the engine, owned or
          * not, NULL-terminated (to check that external ones exist); NULL

@@ -307,6 +307,29 @@ static int container_ports(struct actual_container *c, struct reader *rd, const 
         return 0;
 }
 
+/* The names of the networks it is attached to. */
+static int container_networks(struct actual_container *c, struct reader *rd, const json_t *entry,
+                              const char *where)
+{
+        const json_t *nets = json_object_get(json_object_get(entry, "NetworkSettings"), "Networks");
+        const char *name;
+        const json_t *v;
+
+        if (!nets || json_is_null(nets))
+                return 0;
+        if (!json_is_object(nets))
+                return bad(rd, "%s has NetworkSettings.Networks that is not an object", where);
+        c->networks_known = 1;
+        c->networks = array_alloc(rd, json_object_size(nets), sizeof(*c->networks));
+        json_object_foreach((json_t *)nets, name, v)
+        {
+                if (rd->nomem)
+                        break;
+                c->networks[c->nnetworks++] = str(rd, name);
+        }
+        return 0;
+}
+
 static int container_read(struct actual_container *c, int *keep, struct reader *rd,
                           const json_t *entry, size_t i)
 {
@@ -350,7 +373,9 @@ static int container_read(struct actual_container *c, int *keep, struct reader *
         c->exit_code = observe_parse_exit_code(status);
         c->health = observe_parse_health(status);
         labels_copy(c, rd, labels);
-        return container_ports(c, rd, entry, where);
+        if ((r = container_ports(c, rd, entry, where)) < 0)
+                return r;
+        return container_networks(c, rd, entry, where);
 }
 
 static int container_cmp(const void *pa, const void *pb)

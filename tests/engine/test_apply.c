@@ -222,7 +222,7 @@ START_TEST(stopped_or_removed_by_hand_is_repaired)
 {
         const char *dir = bt_tmpdir();
         struct berth_err err;
-        char *name, *line, *want;
+        char *name, *line, *want, *net;
         struct bt_berth r;
 
         bt_manifest(dir, "r.yaml", "r", bt_service("web", NULL), bt_service("api", NULL), NULL);
@@ -249,6 +249,21 @@ START_TEST(stopped_or_removed_by_hand_is_repaired)
         free(line);
         bt_berth_release(&r);
         bt_state_is(want);
+
+        /* Taken off its network by hand (or a connect lost to a crash):
+         * recreated, since a start would not put it back. */
+        net = bt_fmt("%s_default", N("r"));
+        ck_assert_msg(docker_network_disconnect(bt_client(), net, name, 1, &err) == 0, "%s",
+                      err.msg);
+        r = BERTH_OK("apply", "-f", dir);
+        line = bt_fmt("~ container %s: not attached to network '%s'", name, net);
+        bt_contains(r.out, line);
+        free(line);
+        bt_berth_release(&r);
+        bt_state_is(want);
+        r = BERTH_OK("plan", "-f", dir, "--detailed-exitcode");
+        bt_berth_release(&r);
+        free(net);
         free(want);
         free(name);
 }
@@ -322,7 +337,8 @@ static void foreign(const char *name, const struct docker_kv *labels, size_t n)
         struct berth_err err;
 
         docker_container_spec_init(&spec);
-        memcpy(kv, labels, n * sizeof(*kv));
+        if (n)
+                memcpy(kv, labels, n * sizeof(*kv));
         kv[n].key = BT_LABEL;
         kv[n].value = bt_run_id();
         spec.name = name;

@@ -86,6 +86,7 @@ struct tcont {
         const char *hash;  /* NULL: from the manifest it was made from; "": no labels */
         int temp;
         const char *image_id; /* NULL: IMG_A */
+        const char *networks; /* "a,b": attached to these; NULL: not said by the list */
 };
 
 struct tobj {
@@ -174,6 +175,15 @@ static struct actual_state *actual_build(const struct tcont *conts, size_t ncont
                     t->name ? t->name
                             : berth_arena_printf(a, "%s-%s-%d", t->project, c->service, t->replica);
                 c->temp = t->temp;
+                if (t->networks) {
+                        char *copy = berth_arena_strdup(a, t->networks), *tok, *save = NULL;
+
+                        c->networks_known = 1;
+                        c->networks = berth_arena_alloc(a, 8 * sizeof(*c->networks));
+                        for (tok = strtok_r(copy, ",", &save); tok && c->nnetworks < 8;
+                             tok = strtok_r(NULL, ",", &save))
+                                c->networks[c->nnetworks++] = tok;
+                }
                 c->image = "app:1";
                 c->image_id = t->image_id ? t->image_id : IMG_A;
                 c->source = c->revision = "";
@@ -337,6 +347,21 @@ static const struct row rows[] = {
      .conts = {{"shop", "web", 1, "exited 0"}},
      .nets = {SHOP_NET},
      .want = "container completed shop-web-1: completed (exited 0)\n"},
+    {.title = "not on one of its networks (a connect lost): recreate",
+     .desired = {SHOP},
+     .conts = {{"shop", "web", 1, .networks = "bridge"}},
+     .nets = {SHOP_NET},
+     .want = "container recreate shop-web-1: not attached to network 'shop_default'\n"},
+    {.title = "on its network (and others): in sync",
+     .desired = {SHOP},
+     .conts = {{"shop", "web", 1, .networks = "other,shop_default"}},
+     .nets = {SHOP_NET},
+     .want = ""},
+    {.title = "stopped and not on its network: recreate, not start",
+     .desired = {SHOP},
+     .conts = {{"shop", "web", 1, "exited 137", .networks = ""}},
+     .nets = {SHOP_NET},
+     .want = "container recreate shop-web-1: not attached to network 'shop_default'\n"},
     {.title = "exited 0 with restart always: start",
      .desired = {SHOP_RESTART("always")},
      .conts = {{"shop", "web", 1, "exited 0"}},
