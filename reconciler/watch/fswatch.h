@@ -14,8 +14,11 @@
  * watch existed).  IN_Q_OVERFLOW rebuilds every watch and reports a
  * change.
  *
- * What matters: manifests (manifest_name_is_manifest), the root's .env,
- * directories, and the root's own name in its parent.  Ignored:
+ * What matters: manifests (manifest_name_is_manifest), the root's .env
+ * (a file root: the .env beside it, as manifest_load reads it),
+ * directories, the root's own name in its parent, the names of the
+ * symlinks on the way and of directory symlinks in the tree, and the
+ * files that manifest symlinks lead to.  Ignored:
  * manifest_name_ignored() names (dotfiles, *.swp, *~, vim's 4913, ...),
  * other extensions, access and attribute-only events.
  *
@@ -43,16 +46,23 @@ struct fsw_stats {
  * yet is allowed: its parent is watched and the root picked up when it
  * appears.  On success *out is owned by the caller (fsw_free()).
  * BERTH_EIO naming the path when inotify cannot be set up (the message
- * names fs.inotify.max_user_watches when that limit is hit). */
+ * names fs.inotify.max_user_watches when that limit is hit); BERTH_ENOMEM;
+ * BERTH_EINVALID for an empty root. */
 int fsw_open(struct fsw **out, const char *root, struct berth_err *err);
 void fsw_free(struct fsw *w); /* NULL is a no-op */
 
 /* The descriptor to poll for reading (non-blocking, close-on-exec). */
 int fsw_fd(const struct fsw *w);
 
-/* Read every pending event without blocking; *changed is set to 1 when
- * one of them matters (else left as it is, so a caller can accumulate).
- * BERTH_EIO on a read error. */
+/* Read the pending events without blocking (a bounded number per call,
+ * tens of thousands: what is left keeps the descriptor readable, so the
+ * next poll returns at once); *changed is set to 1 when one of them
+ * matters (else left as it is, so a caller can accumulate).  BERTH_EIO on
+ * a read error, or when the watches cannot be rebuilt (the watch limit,
+ * as fsw_open; BERTH_ENOMEM): *changed is set then too, the watch set may
+ * be incomplete, and the next call tries the rebuild again (the loop's
+ * periodic resync should call it: with no new event the descriptor stays
+ * quiet). */
 int fsw_read(struct fsw *w, int *changed, struct berth_err *err);
 
 void fsw_stats(const struct fsw *w, struct fsw_stats *out);
