@@ -775,16 +775,16 @@ START_TEST(network_mode_of_another_service)
         struct docker_container_info info = {0};
         struct berth_err err;
         char *name, *want;
-        struct run r;
+        struct bt_berth r;
 
-        manifest(dir, "ns.yaml", "ns", service("web", NULL),
-                 service("side", "    network_mode: service:web\n"));
+        bt_manifest(dir, "ns.yaml", "ns", bt_service("web", NULL),
+                    bt_service("side", "    network_mode: service:web\n"), NULL);
         r = BERTH_OK("apply", "-f", dir);
-        run_release(&r);
-        want = fmt("%s-side-1 running\n%s-web-1 running\n", N("ns"), N("ns"));
-        state_is(want);
+        bt_berth_release(&r);
+        want = bt_fmt("%s-side-1 running\n%s-web-1 running\n", N("ns"), N("ns"));
+        bt_state_is(want);
         free(want);
-        name = fmt("%s-side-1", N("ns"));
+        name = bt_fmt("%s-side-1", N("ns"));
         ck_assert_msg(docker_container_inspect(&info, bt_client(), name, &err) == 0, "%s", err.msg);
         ck_assert_msg(!strncmp(json_string_value(json_object_get(
                                    json_object_get(info.raw, "HostConfig"), "NetworkMode")),
@@ -793,7 +793,7 @@ START_TEST(network_mode_of_another_service)
         docker_container_info_release(&info);
         free(name);
         r = BERTH_OK("plan", "-f", dir, "--detailed-exitcode");
-        run_release(&r);
+        bt_berth_release(&r);
 }
 END_TEST
 
