@@ -35,6 +35,10 @@ int cmd_plan(int argc, char **argv, const struct cli_global *g);
 int cmd_apply(int argc, char **argv, const struct cli_global *g);
 int cmd_down(int argc, char **argv, const struct cli_global *g);
 int cmd_status(int argc, char **argv, const struct cli_global *g);
+int cmd_watch(int argc, char **argv, const struct cli_global *g);
+
+/* Is s a scope name: 1 to 63 of [A-Za-z0-9_.-], starting alphanumeric? */
+int cli_scope_valid(const char *s);
 
 struct manifest_set;
 struct model_state;

@@ -96,7 +96,7 @@ static void signals_catch(void)
 
 /* ---- options ------------------------------------------------------------ */
 
-static int scope_valid(const char *s)
+int cli_scope_valid(const char *s)
 {
         size_t n = strlen(s), i;
 
@@ -211,7 +211,7 @@ static int args_parse(struct args *a, int argc, char **argv, const char *name, u
                 fprintf(stderr, "%s: unexpected argument '%s'\n", prog, argv[optind]);
                 return -1;
         }
-        if (!scope_valid(a->scope)) {
+        if (!cli_scope_valid(a->scope)) {
                 fprintf(stderr,
                         "%s: --scope '%s' is not a scope name: use 1 to 63 letters, digits, '_', "
                         "'.' or '-', starting with a letter or digit\n",

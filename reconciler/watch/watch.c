@@ -1,0 +1,671 @@
+/* watch.c - the event loop of berth watch (see watch.h). */
+#include "watch/watch.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "apply/apply.h"
+#include "common/labels.h"
+#include "common/lock.h"
+#include "docker/events.h"
+#include "exec/exec.h"
+#include "manifest/load.h"
+#include "watch/fswatch.h"
+
+#define BACKOFF_MIN_S 1.0
+#define BACKOFF_MAX_S 300.0
+#define RECONNECT_MIN_MS 1000L
+#define RECONNECT_MAX_MS 30000L
+#define ENGINE_RETRY_MS 5000L
+
+enum { T_DEBOUNCE, T_EVENT, T_RESYNC, T_RETRY, T_RECONNECT, T_COUNT };
+
+/* epoll tags */
+enum { TAG_FS = 100, TAG_EVENTS, TAG_SIGNAL };
+
+struct backoff {
+        char *project;
+        int failures;
+        double until; /* monotonic seconds */
+};
+
+struct watch {
+        const struct watch_options *o;
+        FILE *log;
+        const char *root;
+        int ep;
+        int timers[T_COUNT];
+        struct fsw *fsw;
+        struct docker_client *c;
+        struct docker_events *ev;
+        long reconnect_ms;
+        /* what the next reconcile was asked for */
+        int pending;
+        int debouncing; /* a manifest change waits for the debounce: nothing else runs first */
+        char trigger[256];
+        struct backoff *bo;
+        size_t nbo;
+        /* the last run's containers and window, to tell our own events */
+        char **own;
+        size_t nown;
+        int64_t own_from, own_to; /* unix ns */
+        unsigned long reconciles;
+};
+
+static atomic_int stop_flag;
+static atomic_int hup_flag;
+static int signal_pipe = -1;
+
+/* ---- clocks, timers --------------------------------------------------- */
+
+static double mono_s(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int64_t wall_ns(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static void timer_arm(struct watch *w, int t, long ms, long interval_ms)
+{
+        struct itimerspec it = {0};
+
+        it.it_value.tv_sec = ms / 1000;
+        it.it_value.tv_nsec = (ms % 1000) * 1000000L;
+        if (!ms && !interval_ms)
+                it.it_value.tv_nsec = 0; /* disarm */
+        else if (!ms)
+                it.it_value.tv_nsec = 1;
+        it.it_interval.tv_sec = interval_ms / 1000;
+        it.it_interval.tv_nsec = (interval_ms % 1000) * 1000000L;
+        timerfd_settime(w->timers[t], 0, &it, NULL);
+}
+
+static void timer_drain(int fd)
+{
+        uint64_t n;
+
+        if (read(fd, &n, sizeof(n)) < 0) {
+                /* EAGAIN: nothing to drain */
+        }
+}
+
+/* ---- logs --------------------------------------------------------------- */
+
+/* One line: msg and key/value string pairs (NULL-terminated). */
+static void logv(struct watch *w, const char *level, const char *msg, ...)
+{
+        char when[40];
+        struct timespec ts;
+        struct tm tm;
+        const char *k, *v;
+        va_list ap;
+
+        clock_gettime(CLOCK_REALTIME, &ts);
+        gmtime_r(&ts.tv_sec, &tm);
+        strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
+        snprintf(when + strlen(when), sizeof(when) - strlen(when), ".%03ldZ",
+                 ts.tv_nsec / 1000000L);
+        va_start(ap, msg);
+        if (w->o->log_json) {
+                json_t *o = json_pack("{s:s, s:s, s:s}", "time", when, "level", level, "msg", msg);
+
+                while (o && (k = va_arg(ap, const char *)) && (v = va_arg(ap, const char *)))
+                        json_object_set_new(o, k, json_string(v));
+                if (o) {
+                        char *line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+
+                        if (line)
+                                fprintf(w->log, "%s\n", line);
+                        free(line);
+                }
+                json_decref(o);
+        } else {
+                fprintf(w->log, "%s %-5s %s", when, level, msg);
+                while ((k = va_arg(ap, const char *)) && (v = va_arg(ap, const char *))) {
+                        if (strpbrk(v, " \"=") || !*v)
+                                fprintf(w->log, " %s=\"%s\"", k, v);
+                        else
+                                fprintf(w->log, " %s=%s", k, v);
+                }
+                fputc('\n', w->log);
+        }
+        va_end(ap);
+        fflush(w->log);
+}
+
+static const char *num(char *buf, size_t size, double v, int decimals)
+{
+        snprintf(buf, size, "%.*f", decimals, v);
+        return buf;
+}
+
+/* ---- signals ------------------------------------------------------------ */
+
+static void on_signal(int sig)
+{
+        char c = sig == SIGHUP ? 'h' : 's';
+        int saved = errno;
+
+        if (sig == SIGHUP) {
+                atomic_store(&hup_flag, 1);
+        } else if (atomic_exchange(&stop_flag, 1)) {
+                signal(sig, SIG_DFL);
+                raise(sig);
+        }
+        if (signal_pipe >= 0 && write(signal_pipe, &c, 1) < 0) {
+                /* the pipe is full: a wake-up is pending anyway */
+        }
+        errno = saved;
+}
+
+static int signals_setup(int fds[2])
+{
+        struct sigaction sa;
+
+        if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) < 0)
+                return -1;
+        signal_pipe = fds[1];
+        memset(&sa, 0, sizeof(sa));
+        sa.sa_handler = on_signal;
+        sa.sa_flags = SA_RESTART;
+        sigemptyset(&sa.sa_mask);
+        sigaction(SIGINT, &sa, NULL);
+        sigaction(SIGTERM, &sa, NULL);
+        sigaction(SIGHUP, &sa, NULL);
+        return 0;
+}
+
+/* ---- triggers ----------------------------------------------------------- */
+
+static void want(struct watch *w, const char *why, int t, long ms)
+{
+        size_t n = strlen(w->trigger);
+
+        if (!strstr(w->trigger, why) && n + strlen(why) + 2 < sizeof(w->trigger))
+                snprintf(w->trigger + n, sizeof(w->trigger) - n, "%s%s", n ? "," : "", why);
+        w->pending = 1;
+        timer_arm(w, t, ms, 0);
+}
+
+/* ---- backoff ------------------------------------------------------------ */
+
+static struct backoff *backoff_find(struct watch *w, const char *project)
+{
+        size_t i;
+
+        for (i = 0; i < w->nbo; i++)
+                if (!strcmp(w->bo[i].project, project))
+                        return &w->bo[i];
+        return NULL;
+}
+
+static void backoff_clear(struct watch *w, const char *project)
+{
+        struct backoff *b = backoff_find(w, project);
+
+        if (!b)
+                return;
+        free(b->project);
+        *b = w->bo[--w->nbo];
+}
+
+static void backoff_fail(struct watch *w, const char *project)
+{
+        struct backoff *b = backoff_find(w, project), *v;
+        double delay;
+        char d[32], f[16];
+
+        if (!b) {
+                v = realloc(w->bo, (w->nbo + 1) * sizeof(*v));
+                if (!v)
+                        return;
+                w->bo = v;
+                b = &w->bo[w->nbo];
+                b->project = strdup(project);
+                if (!b->project)
+                        return;
+                b->failures = 0;
+                w->nbo++;
+        }
+        b->failures++;
+        delay = BACKOFF_MIN_S * pow(2.0, b->failures - 1);
+        if (delay > BACKOFF_MAX_S)
+                delay = BACKOFF_MAX_S;
+        delay *= 0.5 + 0.5 * ((double)rand() / RAND_MAX); /* jitter: half to all of it */
+        b->until = mono_s() + delay;
+        snprintf(f, sizeof(f), "%d", b->failures);
+        logv(w, "warn", "backing off", "project", project, "failures", f, "retry_in",
+             num(d, sizeof(d), delay, 1), NULL);
+}
+
+/* Projects still backing off (NULL-terminated, malloc'd), and the retry
+ * timer armed for the first to end. */
+static const char **backoff_frozen(struct watch *w)
+{
+        const char **v = calloc(w->nbo + 1, sizeof(*v));
+        double now = mono_s(), first = 0;
+        size_t i, n = 0;
+
+        for (i = 0; v && i < w->nbo; i++) {
+                if (w->bo[i].until <= now)
+                        continue;
+                v[n++] = w->bo[i].project;
+                if (!first || w->bo[i].until < first)
+                        first = w->bo[i].until;
+        }
+        if (first)
+                timer_arm(w, T_RETRY, (long)((first - now) * 1000) + 1, 0);
+        return v;
+}
+
+/* ---- own events --------------------------------------------------------- */
+
+static void own_forget(struct watch *w)
+{
+        size_t i;
+
+        for (i = 0; i < w->nown; i++)
+                free(w->own[i]);
+        free(w->own);
+        w->own = NULL;
+        w->nown = 0;
+}
+
+static void own_remember(struct watch *w, const struct plan *p, int64_t from, int64_t to)
+{
+        size_t i;
+
+        own_forget(w);
+        w->own = calloc(2 * p->nops + 1, sizeof(*w->own));
+        for (i = 0; w->own && i < p->nops; i++) {
+                if (p->ops[i].name)
+                        w->own[w->nown++] = strdup(p->ops[i].name);
+                if (p->ops[i].temp_name)
+                        w->own[w->nown++] = strdup(p->ops[i].temp_name);
+        }
+        w->own_from = from;
+        w->own_to = to;
+}
+
+static int own_event(const struct watch *w, const struct docker_event *ev)
+{
+        size_t i;
+
+        if (ev->time_nano < w->own_from || ev->time_nano > w->own_to)
+                return 0;
+        for (i = 0; i < w->nown; i++)
+                if (w->own[i] && !strcmp(w->own[i], ev->name))
+                        return 1;
+        return 0;
+}
+
+/* ---- the reconcile ------------------------------------------------------ */
+
+static void log_diags(struct watch *w, const struct manifest_set *set)
+{
+        char line[4096];
+        size_t i;
+
+        for (i = 0; i < set->diags.n; i++)
+                logv(w, set->diags.v[i].severity == DIAG_ERROR ? "error" : "warn", "manifest",
+                     "problem", diag_format(&set->diags.v[i], line, sizeof(line)), NULL);
+}
+
+static void lock_waiting(void *userdata, pid_t pid)
+{
+        struct watch *w = userdata;
+        char p[32];
+
+        snprintf(p, sizeof(p), "%ld", (long)pid);
+        logv(w, "info", "waiting for the scope's lock", "holder_pid", p, NULL);
+}
+
+/* After a run: each project with an operation that did not succeed backs
+ * off; each whose operations all did is forgiven. */
+static void backoff_update(struct watch *w, const struct plan *p, const struct plan_run *run)
+{
+        size_t i, j;
+
+        for (i = 0; i < p->nops; i++) {
+                const char *proj = p->ops[i].project;
+                int ok = 1;
+
+                if (!proj)
+                        continue;
+                for (j = 0; j < i; j++) /* first op of its project only */
+                        if (p->ops[j].project && !strcmp(p->ops[j].project, proj))
+                                break;
+                if (j < i)
+                        continue;
+                for (j = i; j < p->nops; j++)
+                        if (p->ops[j].project && !strcmp(p->ops[j].project, proj) &&
+                            run->results[j].status != PLAN_DONE)
+                                ok = 0;
+                if (ok)
+                        backoff_clear(w, proj);
+                else
+                        backoff_fail(w, proj);
+        }
+}
+
+static void log_failures(struct watch *w, const struct plan *p, const struct plan_run *run)
+{
+        static const char *const words[] = {
+            [PLAN_PENDING] = "not started",     [PLAN_DONE] = "done",
+            [PLAN_FAILED] = "failed",           [PLAN_SKIPPED] = "skipped",
+            [PLAN_ROLLED_BACK] = "rolled back", [PLAN_INTERRUPTED] = "interrupted"};
+        size_t i;
+
+        for (i = 0; i < run->nresults; i++)
+                if (run->results[i].status != PLAN_DONE)
+                        logv(w, "error", "operation", "op", plan_op_kind_name(p->ops[i].kind),
+                             "name", p->ops[i].name ? p->ops[i].name : "", "result",
+                             words[run->results[i].status], "message", run->results[i].message,
+                             NULL);
+}
+
+static void reconcile(struct watch *w)
+{
+        struct manifest_load_opts lo = {.root = w->root};
+        struct manifest_set set;
+        struct apply_result res;
+        struct apply_input in = {0};
+        struct exec_options eo = {0};
+        struct plan_run run = {0};
+        struct docker_call_stats before = {0}, after = {0};
+        struct berth_err err;
+        const char **frozen = NULL;
+        char trigger[256], n1[32], n2[32], n3[32], n4[32], d[32], calls[32];
+        size_t i, done = 0, failed = 0, skipped = 0;
+        double t0 = mono_s();
+        int64_t w0 = wall_ns();
+        int lock = -1;
+
+        snprintf(trigger, sizeof(trigger), "%s", w->trigger[0] ? w->trigger : "resync");
+        w->trigger[0] = '\0';
+        w->pending = 0;
+        w->reconciles++;
+        memset(&res, 0, sizeof(res));
+        berth_err_clear(&err);
+        if (manifest_load(&set, &lo, &err) < 0) {
+                logv(w, "error", "cannot read the manifests: nothing changed", "root", w->root,
+                     "error", err.msg, NULL);
+                manifest_set_release(&set);
+                return;
+        }
+        log_diags(w, &set);
+        docker_client_stats(w->c, &before);
+        if (docker_client_negotiate(w->c, &err) < 0 ||
+            berth_lock_scope(&lock, w->o->scope, true, lock_waiting, w, &err) < 0) {
+                logv(w, "error", "cannot reconcile", "trigger", trigger, "error", err.msg, NULL);
+                want(w, "retry", T_RETRY, ENGINE_RETRY_MS);
+                goto out;
+        }
+        frozen = backoff_frozen(w);
+        in.set = &set;
+        in.root = w->root;
+        in.scope = w->o->scope;
+        in.also_frozen = frozen;
+        if (apply_plan(&res, w->c, &in, &err) < 0) {
+                logv(w, "error", "cannot plan", "trigger", trigger, "error", err.msg, NULL);
+                goto out;
+        }
+        if (res.plan->nops) {
+                eo.host = docker_client_host(w->c);
+                eo.parallel = w->o->parallel;
+                eo.scope = w->o->scope;
+                eo.revision = res.revision[0] ? res.revision : NULL;
+                eo.stop = &stop_flag;
+                if (exec_run(&run, res.plan, &eo, &err) < 0)
+                        logv(w, "error", "cannot apply", "error", err.msg, NULL);
+                own_remember(w, res.plan, w0, wall_ns());
+                log_failures(w, res.plan, &run);
+                backoff_update(w, res.plan, &run);
+                for (i = 0; i < run.nresults; i++) {
+                        done += run.results[i].status == PLAN_DONE;
+                        failed += run.results[i].status == PLAN_FAILED ||
+                                  run.results[i].status == PLAN_ROLLED_BACK;
+                        skipped += run.results[i].status != PLAN_DONE &&
+                                   run.results[i].status != PLAN_FAILED &&
+                                   run.results[i].status != PLAN_ROLLED_BACK;
+                }
+        }
+        docker_client_stats(w->c, &after);
+        snprintf(n1, sizeof(n1), "%zu", res.plan->nops);
+        snprintf(n2, sizeof(n2), "%zu", done);
+        snprintf(n3, sizeof(n3), "%zu", failed);
+        snprintf(n4, sizeof(n4), "%zu", skipped);
+        snprintf(calls, sizeof(calls), "%lu", after.total - before.total + run.calls);
+        logv(w, failed || skipped ? "warn" : "info", "reconcile", "trigger", trigger, "changes", n1,
+             "done", n2, "failed", n3, "skipped", n4, "frozen_manifests",
+             set.nfailed ? "yes" : "no", "duration", num(d, sizeof(d), mono_s() - t0, 3),
+             "api_calls", calls, NULL);
+out:
+        plan_run_release(&run);
+        apply_result_release(&res);
+        free(frozen);
+        berth_lock_release(lock);
+        manifest_set_release(&set);
+}
+
+/* ---- the engine's events ------------------------------------------------ */
+
+static void events_close(struct watch *w, const char *why)
+{
+        char ms[32];
+
+        if (w->ev) {
+                epoll_ctl(w->ep, EPOLL_CTL_DEL, docker_events_fd(w->ev), NULL);
+                docker_events_close(w->ev);
+                w->ev = NULL;
+        }
+        snprintf(ms, sizeof(ms), "%.1f", (double)w->reconnect_ms / 1000);
+        logv(w, "warn", "engine events stream lost", "error", why, "reconnect_in", ms, NULL);
+        timer_arm(w, T_RECONNECT, w->reconnect_ms, 0);
+        w->reconnect_ms =
+            w->reconnect_ms * 2 > RECONNECT_MAX_MS ? RECONNECT_MAX_MS : w->reconnect_ms * 2;
+}
+
+static int on_event(const struct docker_event *ev, void *ud)
+{
+        struct watch *w = ud;
+        const char *project = docker_event_attr(ev, BERTH_LABEL_PROJECT);
+        char why[200];
+
+        if (own_event(w, ev))
+                return 0;
+        snprintf(why, sizeof(why), "engine:%s:%s", ev->action, project ? project : "?");
+        logv(w, "info", "engine event", "action", ev->action, "container", ev->name, "project",
+             project ? project : "", NULL);
+        want(w, why, T_EVENT, WATCH_EVENT_DELAY_MS);
+        return 0;
+}
+
+static void events_read(struct watch *w)
+{
+        struct berth_err err;
+        int eof = 0;
+
+        if (docker_events_read(w->ev, on_event, w, &eof, &err) < 0)
+                events_close(w, err.msg);
+        else if (eof)
+                events_close(w, "the engine ended the stream");
+}
+
+static void events_open(struct watch *w)
+{
+        static const char *const types[] = {"container", NULL};
+        static const char *const actions[] = {"die", "stop", "kill", "destroy", "oom", NULL};
+        char label[128];
+        const char *labels[] = {label, NULL};
+        struct docker_event_filter f = {.types = types, .labels = labels, .events = actions};
+        struct epoll_event ee = {.events = EPOLLIN, .data.u32 = TAG_EVENTS};
+        struct berth_err err;
+        int first = w->reconnect_ms == 0;
+
+        snprintf(label, sizeof(label), "%s=%s", BERTH_LABEL_SCOPE, w->o->scope);
+        if (!w->reconnect_ms)
+                w->reconnect_ms = RECONNECT_MIN_MS;
+        if (docker_events_open(&w->ev, w->c, &f, &err) < 0) {
+                events_close(w, err.msg);
+                return;
+        }
+        epoll_ctl(w->ep, EPOLL_CTL_ADD, docker_events_fd(w->ev), &ee);
+        if (!first) {
+                logv(w, "info", "engine events stream back", NULL);
+                want(w, "reconnect", T_EVENT, 1); /* events may have been lost */
+        }
+        w->reconnect_ms = RECONNECT_MIN_MS;
+        events_read(w); /* what came with the head */
+}
+
+/* ---- the loop ----------------------------------------------------------- */
+
+static int setup(struct watch *w, int sig[2], struct berth_err *err)
+{
+        struct epoll_event ee = {.events = EPOLLIN};
+        int i;
+
+        w->ep = epoll_create1(EPOLL_CLOEXEC);
+        if (w->ep < 0)
+                return berth_err_set(err, BERTH_EIO, "cannot create the event loop: %s",
+                                     strerror(errno));
+        for (i = 0; i < T_COUNT; i++) {
+                w->timers[i] = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+                if (w->timers[i] < 0)
+                        return berth_err_set(err, BERTH_EIO, "cannot create a timer: %s",
+                                             strerror(errno));
+                ee.data.u32 = (uint32_t)i;
+                epoll_ctl(w->ep, EPOLL_CTL_ADD, w->timers[i], &ee);
+        }
+        if (signals_setup(sig) < 0)
+                return berth_err_set(err, BERTH_EIO, "cannot set up signals: %s", strerror(errno));
+        ee.data.u32 = TAG_SIGNAL;
+        epoll_ctl(w->ep, EPOLL_CTL_ADD, sig[0], &ee);
+        if (fsw_open(&w->fsw, w->root, err) < 0)
+                return err->code;
+        ee.data.u32 = TAG_FS;
+        epoll_ctl(w->ep, EPOLL_CTL_ADD, fsw_fd(w->fsw), &ee);
+        return docker_client_from_env(&w->c, w->o->host, err);
+}
+
+int watch_run(const struct watch_options *o, struct berth_err *err)
+{
+        struct watch w;
+        struct epoll_event evs[8];
+        long resync_ms = (o->resync_s > 0 ? o->resync_s : WATCH_DEFAULT_RESYNC_S) * 1000L;
+        long debounce = o->debounce_ms > 0 ? o->debounce_ms : WATCH_DEFAULT_DEBOUNCE_MS;
+        int sig[2] = {-1, -1}, n, i, r, changed;
+        char buf[64], dms[32], rs[32];
+
+        memset(&w, 0, sizeof(w));
+        w.o = o;
+        w.log = o->log ? o->log : stderr;
+        w.root = o->root ? o->root : MANIFEST_DEFAULT_ROOT;
+        w.ep = -1;
+        for (i = 0; i < T_COUNT; i++)
+                w.timers[i] = -1;
+        atomic_store(&stop_flag, 0);
+        atomic_store(&hup_flag, 0);
+        srand((unsigned)(getpid() ^ time(NULL)));
+        berth_err_clear(err);
+        if ((r = setup(&w, sig, err)) < 0)
+                goto out;
+        snprintf(dms, sizeof(dms), "%ld", debounce);
+        snprintf(rs, sizeof(rs), "%ld", resync_ms / 1000);
+        logv(&w, "info", "watching", "root", w.root, "scope", o->scope, "debounce_ms", dms,
+             "resync_s", rs, NULL);
+        events_open(&w);
+        timer_arm(&w, T_RESYNC, resync_ms, resync_ms);
+        want(&w, "start", T_EVENT, 1);
+        while (!atomic_load(&stop_flag)) {
+                n = epoll_wait(w.ep, evs, 8, -1);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0) {
+                        r = berth_err_set(err, BERTH_EIO, "the event loop failed: %s",
+                                          strerror(errno));
+                        goto out;
+                }
+                for (i = 0; i < n; i++) {
+                        uint32_t tag = evs[i].data.u32;
+
+                        if (tag == TAG_SIGNAL) {
+                                while (read(sig[0], buf, sizeof(buf)) > 0)
+                                        ;
+                                if (atomic_exchange(&hup_flag, 0)) {
+                                        logv(&w, "info", "reload (SIGHUP)", NULL);
+                                        want(&w, "sighup", T_EVENT, 1);
+                                }
+                        } else if (tag == TAG_FS) {
+                                changed = 0;
+                                if (fsw_read(w.fsw, &changed, err) < 0)
+                                        logv(&w, "error", "manifest watcher", "error", err->msg,
+                                             NULL);
+                                if (changed) {
+                                        w.debouncing = 1;
+                                        want(&w, "manifests", T_DEBOUNCE, debounce);
+                                }
+                        } else if (tag == TAG_EVENTS) {
+                                if (w.ev)
+                                        events_read(&w);
+                        } else if (tag < T_COUNT) {
+                                timer_drain(w.timers[tag]);
+                                if (tag == T_RECONNECT)
+                                        events_open(&w);
+                                else if (tag == T_RESYNC)
+                                        want(&w, "resync", T_EVENT, 1);
+                                else if (tag == T_RETRY)
+                                        want(&w, "backoff", T_EVENT, 1);
+                                else if (tag == T_DEBOUNCE)
+                                        w.debouncing = 0;
+                                if (tag != T_RECONNECT && w.pending && !w.debouncing &&
+                                    !atomic_load(&stop_flag))
+                                        reconcile(&w);
+                        }
+                }
+        }
+        logv(&w, "info", "stopping (signal)", NULL);
+        r = 0;
+out:
+        own_forget(&w);
+        while (w.nbo)
+                free(w.bo[--w.nbo].project);
+        free(w.bo);
+        docker_events_close(w.ev);
+        docker_client_free(w.c);
+        fsw_free(w.fsw);
+        for (i = 0; i < T_COUNT; i++)
+                if (w.timers[i] >= 0)
+                        close(w.timers[i]);
+        if (w.ep >= 0)
+                close(w.ep);
+        signal_pipe = -1;
+        if (sig[0] >= 0) {
+                close(sig[0]);
+                close(sig[1]);
+        }
+        return r;
+}
