@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -548,9 +549,10 @@ END_TEST
 START_TEST(second_writer_waits_or_exits_with_no_wait)
 {
         const char *dir = bt_tmpdir();
-        char lockdir[PATH_MAX], path[PATH_MAX], *line;
+        char lockdir[PATH_MAX], path[PATH_MAX], out[PATH_MAX], errp[PATH_MAX], *line, *text;
+        int fd, i, status, waiting = 0;
         struct bt_berth r;
-        int fd;
+        pid_t pid;
 
         snprintf(lockdir, sizeof(lockdir), "%s/locks", dir);
         ck_assert_int_eq(mkdir(lockdir, 0700), 0);
@@ -560,6 +562,7 @@ START_TEST(second_writer_waits_or_exits_with_no_wait)
         fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
         ck_assert_int_ge(fd, 0);
         ck_assert_int_eq(flock(fd, LOCK_EX), 0);
+        ck_assert_int_gt(dprintf(fd, "%ld\n", (long)getpid()), 0); /* as berth writes it */
         r = BERTH_FAILS("apply", "-f", dir, "--no-wait");
         line = bt_fmt("berth: scope '%s' is locked by another berth", bt_run_id());
         bt_contains(r.err, line);
@@ -570,9 +573,34 @@ START_TEST(second_writer_waits_or_exits_with_no_wait)
         /* plan takes no lock: it changes nothing. */
         r = BERTH_OK("plan", "-f", dir);
         bt_berth_release(&r);
+
+        /* Without --no-wait the second one says so, waits, then applies. */
+        snprintf(out, sizeof(out), "%s/wait.out", dir);
+        snprintf(errp, sizeof(errp), "%s/wait.err", dir);
+        pid = bt_berth_spawn(out, errp, (const char *const[]){"apply", "-f", dir, NULL});
+        for (i = 0; i < 100; i++) { /* until it says it waits */
+                text = bt_file_read(errp);
+                waiting = strstr(text, "waiting for it") != NULL;
+                free(text);
+                if (waiting)
+                        break;
+                usleep(100000);
+        }
+        ck_assert_msg(waiting, "the second berth did not say it waits");
+        bt_state_is(""); /* and did nothing while it waited */
         close(fd);
-        r = BERTH_OK("apply", "-f", dir, "--no-wait");
-        bt_berth_release(&r);
+        ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+        ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "apply exited %d", status);
+        text = bt_file_read(errp);
+        line = bt_fmt("berth: scope '%s' is locked by another berth (pid %ld): waiting for it "
+                      "(--no-wait to exit instead)\n",
+                      bt_run_id(), (long)getpid());
+        ck_assert_str_eq(text, line);
+        free(line);
+        free(text);
+        line = bt_fmt("%s-web-1 running\n", N("l"));
+        bt_state_is(line);
+        free(line);
         unsetenv("BERTH_LOCK_DIR");
 }
 END_TEST
