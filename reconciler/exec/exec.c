@@ -474,6 +474,17 @@ static size_t next_ready(const struct run *run)
         return SIZE_MAX;
 }
 
+static void cond_wait_ms(pthread_cond_t *cv, pthread_mutex_t *mu, long ms)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += (ms % 1000) * 1000000L;
+        ts.tv_sec += ms / 1000 + ts.tv_nsec / 1000000000L;
+        ts.tv_nsec %= 1000000000L;
+        pthread_cond_timedwait(cv, mu, &ts);
+}
+
 static void *worker(void *arg)
 {
         struct run *run = arg;
@@ -497,7 +508,9 @@ static void *worker(void *arg)
                 if (i == SIZE_MAX) {
                         if (!run->nrunning)
                                 break;
-                        pthread_cond_wait(&run->cv, &run->mu);
+                        /* Timed, so that a stop request is seen while
+                         * waiting for the others. */
+                        cond_wait_ms(&run->cv, &run->mu, POLL_MS);
                         continue;
                 }
                 run->running[i] = 1;
@@ -541,30 +554,13 @@ static void *worker(void *arg)
         return NULL;
 }
 
-/* Wakes the workers now and then so that a stop request is seen while
- * they wait for each other. */
-static void *ticker(void *arg)
-{
-        struct run *run = arg;
-        int done = 0;
-
-        while (!done) {
-                sleep_ms(POLL_MS);
-                pthread_mutex_lock(&run->mu);
-                pthread_cond_broadcast(&run->cv);
-                done = run->nrunning == (size_t)-1;
-                pthread_mutex_unlock(&run->mu);
-        }
-        return NULL;
-}
-
 int exec_run(struct plan_run *out, const struct plan *p, const struct exec_options *o,
              struct berth_err *err)
 {
         struct run run = {.p = p, .o = o, .out = out};
         size_t nworkers = (size_t)(o->parallel > 0 ? o->parallel : EXEC_DEFAULT_PARALLEL), i, n = 0;
-        pthread_t *threads = NULL, tick;
-        int r = 0, have_ticker = 0;
+        pthread_t *threads = NULL;
+        int r = 0;
 
         berth_err_clear(err);
         memset(out, 0, sizeof(*out));
@@ -583,7 +579,6 @@ int exec_run(struct plan_run *out, const struct plan *p, const struct exec_optio
         out->nresults = p->nops;
         pthread_mutex_init(&run.mu, NULL);
         pthread_cond_init(&run.cv, NULL);
-        have_ticker = pthread_create(&tick, NULL, ticker, &run) == 0;
         for (i = 0; i < nworkers; i++)
                 if (pthread_create(&threads[n], NULL, worker, &run) == 0)
                         n++;
@@ -591,11 +586,6 @@ int exec_run(struct plan_run *out, const struct plan *p, const struct exec_optio
                 r = berth_err_set(err, BERTH_ERROR, "cannot apply: cannot start a worker thread");
         for (i = 0; i < n; i++)
                 pthread_join(threads[i], NULL);
-        pthread_mutex_lock(&run.mu);
-        run.nrunning = (size_t)-1; /* the ticker's signal to end */
-        pthread_mutex_unlock(&run.mu);
-        if (have_ticker)
-                pthread_join(tick, NULL);
         if (run.client_failed && r == 0) {
                 *err = run.client_err;
                 r = err->code ? err->code : BERTH_ERROR;
