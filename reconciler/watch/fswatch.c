@@ -479,6 +479,15 @@ static enum fsw_link fsw_link_kind(const struct fsw_watch *e, const char *name)
 
 /* One event: does it matter (returns true), does the watch set need a
  * sync (*sync set, never cleared)? */
+/* "app.env": what env_file: entries are usually called (a dotfile such as
+ * a subdirectory's .env is ignored before this). */
+static bool name_is_env_file(const char *name)
+{
+        size_t n = strlen(name);
+
+        return n > 4 && !strcmp(name + n - 4, ".env");
+}
+
 static bool fsw_event(struct fsw *w, const struct inotify_event *ev, bool *sync, bool *overflow)
 {
         const uint32_t created = IN_CREATE | IN_MOVED_TO;
@@ -521,7 +530,7 @@ static bool fsw_event(struct fsw *w, const struct inotify_event *ev, bool *sync,
                 *sync = true;
                 return true;
         }
-        if (manifest_name_is_manifest(ev->name)) {
+        if (manifest_name_is_manifest(ev->name) || name_is_env_file(ev->name)) {
                 if ((ev->mask & created) && fsw_link_kind(e, ev->name) != FSW_NOT_LINK)
                         *sync = true;
                 return true;

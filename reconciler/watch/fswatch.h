@@ -14,7 +14,8 @@
  * watch existed).  IN_Q_OVERFLOW rebuilds every watch and reports a
  * change.
  *
- * What matters: manifests (manifest_name_is_manifest), the root's .env
+ * What matters: manifests (manifest_name_is_manifest), env files in the
+ * tree (*.env: what env_file: entries are usually named), the root's .env
  * (a file root: the .env beside it, as manifest_load reads it),
  * directories, the root's own name in its parent, the names of the
  * symlinks on the way and of directory symlinks in the tree, and the

@@ -209,6 +209,8 @@ START_TEST(names_that_matter)
         put_changed(w, "m/.env", "A=1\n", "the root's .env");
         put("m/sub/.env", "A=1\n");
         expect_ignored(w, "a .env below the root");
+        put_changed(w, "m/app.env", "A=1\n", "an env_file (*.env)");
+        put_changed(w, "m/sub/db.env", "A=1\n", "an env_file in a subdirectory");
         put_changed(w, "m/sub/c.yaml", "services: {}\n", "a manifest in a subdirectory");
         /* a dot directory is not watched at all */
         mk("m/.cache");
