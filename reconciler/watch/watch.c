@@ -30,6 +30,9 @@
 #define RECONNECT_MIN_MS 1000L
 #define RECONNECT_MAX_MS 30000L
 #define ENGINE_RETRY_MS 5000L
+/* A container of a project berth changed less than this ago dying again is
+ * a crash loop: the project backs off as after a failure. */
+#define CRASH_WINDOW_S 10.0
 
 enum { T_DEBOUNCE, T_EVENT, T_RESYNC, T_RETRY, T_RECONNECT, T_COUNT };
 
@@ -39,7 +42,8 @@ enum { TAG_FS = 100, TAG_EVENTS, TAG_SIGNAL };
 struct backoff {
         char *project;
         int failures;
-        double until; /* monotonic seconds */
+        double until;      /* monotonic seconds: left alone before this */
+        double applied_at; /* when a run last changed it */
 };
 
 struct watch {
@@ -221,34 +225,33 @@ static struct backoff *backoff_find(struct watch *w, const char *project)
         return NULL;
 }
 
-static void backoff_clear(struct watch *w, const char *project)
+static struct backoff *backoff_get(struct watch *w, const char *project)
 {
-        struct backoff *b = backoff_find(w, project);
+        struct backoff *b = backoff_find(w, project), *v;
 
-        if (!b)
-                return;
-        free(b->project);
-        *b = w->bo[--w->nbo];
+        if (b)
+                return b;
+        v = realloc(w->bo, (w->nbo + 1) * sizeof(*v));
+        if (!v)
+                return NULL;
+        w->bo = v;
+        b = &w->bo[w->nbo];
+        memset(b, 0, sizeof(*b));
+        b->project = strdup(project);
+        if (!b->project)
+                return NULL;
+        w->nbo++;
+        return b;
 }
 
 static void backoff_fail(struct watch *w, const char *project)
 {
-        struct backoff *b = backoff_find(w, project), *v;
+        struct backoff *b = backoff_get(w, project);
         double delay;
         char d[32], f[16];
 
-        if (!b) {
-                v = realloc(w->bo, (w->nbo + 1) * sizeof(*v));
-                if (!v)
-                        return;
-                w->bo = v;
-                b = &w->bo[w->nbo];
-                b->project = strdup(project);
-                if (!b->project)
-                        return;
-                b->failures = 0;
-                w->nbo++;
-        }
+        if (!b)
+                return;
         b->failures++;
         delay = BACKOFF_MIN_S * pow(2.0, b->failures - 1);
         if (delay > BACKOFF_MAX_S)
@@ -293,6 +296,10 @@ static void own_forget(struct watch *w)
         w->nown = 0;
 }
 
+/* What the run stopped or removed itself: the containers its removals and
+ * replacements retired (by id: a replacement has the same name) and its
+ * temporary replicas (by name: made in the run, id unknown here).  A
+ * container the run created or started that dies is not ours to ignore. */
 static void own_remember(struct watch *w, const struct plan *p, int64_t from, int64_t to)
 {
         size_t i;
@@ -300,10 +307,13 @@ static void own_remember(struct watch *w, const struct plan *p, int64_t from, in
         own_forget(w);
         w->own = calloc(2 * p->nops + 1, sizeof(*w->own));
         for (i = 0; w->own && i < p->nops; i++) {
-                if (p->ops[i].name)
-                        w->own[w->nown++] = strdup(p->ops[i].name);
-                if (p->ops[i].temp_name)
-                        w->own[w->nown++] = strdup(p->ops[i].temp_name);
+                const struct plan_op *op = &p->ops[i];
+
+                if ((op->kind == PLAN_CONTAINER_REMOVE || op->kind == PLAN_CONTAINER_RECREATE) &&
+                    op->change->container)
+                        w->own[w->nown++] = strdup(op->change->container->id);
+                if (op->temp_name)
+                        w->own[w->nown++] = strdup(op->temp_name);
         }
         w->own_from = from;
         w->own_to = to;
@@ -316,7 +326,7 @@ static int own_event(const struct watch *w, const struct docker_event *ev)
         if (ev->time_nano < w->own_from || ev->time_nano > w->own_to)
                 return 0;
         for (i = 0; i < w->nown; i++)
-                if (w->own[i] && !strcmp(w->own[i], ev->name))
+                if (w->own[i] && (!strcmp(w->own[i], ev->actor_id) || !strcmp(w->own[i], ev->name)))
                         return 1;
         return 0;
 }
@@ -343,9 +353,12 @@ static void lock_waiting(void *userdata, pid_t pid)
 }
 
 /* After a run: each project with an operation that did not succeed backs
- * off; each whose operations all did is forgiven. */
+ * off.  One whose operations all succeeded keeps its count: a container
+ * that dies again soon after (a crash loop) counts as the next failure
+ * (see on_event), one that stays up resets it. */
 static void backoff_update(struct watch *w, const struct plan *p, const struct plan_run *run)
 {
+        struct backoff *b;
         size_t i, j;
 
         for (i = 0; i < p->nops; i++) {
@@ -363,10 +376,10 @@ static void backoff_update(struct watch *w, const struct plan *p, const struct p
                         if (p->ops[j].project && !strcmp(p->ops[j].project, proj) &&
                             run->results[j].status != PLAN_DONE)
                                 ok = 0;
-                if (ok)
-                        backoff_clear(w, proj);
-                else
+                if (!ok)
                         backoff_fail(w, proj);
+                if ((b = backoff_get(w, proj)))
+                        b->applied_at = mono_s();
         }
 }
 
@@ -492,10 +505,17 @@ static int on_event(const struct docker_event *ev, void *ud)
 {
         struct watch *w = ud;
         const char *project = docker_event_attr(ev, BERTH_LABEL_PROJECT);
+        struct backoff *b;
         char why[200];
 
         if (own_event(w, ev))
                 return 0;
+        if (project && (b = backoff_find(w, project))) {
+                if (mono_s() - b->applied_at < CRASH_WINDOW_S)
+                        backoff_fail(w, project); /* changed moments ago, down again */
+                else
+                        b->failures = 0; /* it had been up a while: start afresh */
+        }
         snprintf(why, sizeof(why), "engine:%s:%s", ev->action, project ? project : "?");
         logv(w, "info", "engine event", "action", ev->action, "container", ev->name, "project",
              project ? project : "", NULL);

@@ -14,7 +14,8 @@
  *     written is read again after the writer is done);
  *   - a container of the scope that dies, stops, is killed, OOM-killed or
  *     removed by someone else: its project, after a short delay;
- *     events caused by berth's own run are recognized and ignored;
+ *     events of the containers berth's own run stopped or removed (the
+ *     ones it retired, by id, and its temporary replicas) are ignored;
  *   - the events stream ending (engine restart): reconnect with backoff
  *     (1 s doubling to 30 s), then a full resync, since events were lost;
  *   - the resync timer; SIGHUP (reload now).
@@ -25,7 +26,10 @@
  * is, as apply does), with its errors logged; the project follows again
  * once the file is fixed.  A project whose run had a failure backs off
  * (1 s doubling to 5 min, with jitter, reset by a success): it is left
- * alone until its backoff ends, when it is retried.
+ * alone until its backoff ends, when it is retried.  A container that
+ * dies within 10 s of berth changing its project (a crash loop: started,
+ * dies, started...) counts as a failure too; one that stayed up longer
+ * resets the count.
  *
  * Logs: one line per reconcile (trigger, changes, results, duration, API
  * calls), per failure and per manifest problem, in text or JSON.
