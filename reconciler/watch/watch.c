@@ -263,23 +263,31 @@ static void backoff_fail(struct watch *w, const char *project)
              num(d, sizeof(d), delay, 1), NULL);
 }
 
+/* Arm the retry timer for the first backoff to end, if one is running. */
+static void backoff_arm(struct watch *w)
+{
+        double now = mono_s(), first = 0;
+        size_t i;
+
+        for (i = 0; i < w->nbo; i++)
+                if (w->bo[i].until > now && (!first || w->bo[i].until < first))
+                        first = w->bo[i].until;
+        if (first)
+                timer_arm(w, T_RETRY, (long)((first - now) * 1000) + 1, 0);
+}
+
 /* Projects still backing off (NULL-terminated, malloc'd), and the retry
  * timer armed for the first to end. */
 static const char **backoff_frozen(struct watch *w)
 {
         const char **v = calloc(w->nbo + 1, sizeof(*v));
-        double now = mono_s(), first = 0;
+        double now = mono_s();
         size_t i, n = 0;
 
-        for (i = 0; v && i < w->nbo; i++) {
-                if (w->bo[i].until <= now)
-                        continue;
-                v[n++] = w->bo[i].project;
-                if (!first || w->bo[i].until < first)
-                        first = w->bo[i].until;
-        }
-        if (first)
-                timer_arm(w, T_RETRY, (long)((first - now) * 1000) + 1, 0);
+        for (i = 0; v && i < w->nbo; i++)
+                if (w->bo[i].until > now)
+                        v[n++] = w->bo[i].project;
+        backoff_arm(w);
         return v;
 }
 
@@ -456,6 +464,7 @@ static void reconcile(struct watch *w)
                 own_remember(w, res.plan, w0, wall_ns());
                 log_failures(w, res.plan, &run);
                 backoff_update(w, res.plan, &run);
+                backoff_arm(w); /* a project that just failed is retried when its backoff ends */
                 for (i = 0; i < run.nresults; i++) {
                         done += run.results[i].status == PLAN_DONE;
                         failed += run.results[i].status == PLAN_FAILED ||

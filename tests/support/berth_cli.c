@@ -2,10 +2,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "berth_test.h"
@@ -60,8 +62,8 @@ struct bt_berth bt_berth_expect(int status, const char *const args[])
 pid_t bt_berth_spawn(const char *out_path, const char *err_path, const char *const args[])
 {
         const char *argv[32];
+        pid_t pid, parent = getpid();
         int in, out, err;
-        pid_t pid;
 
         berth_argv(argv, sizeof(argv) / sizeof(argv[0]), args);
         in = open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -72,6 +74,11 @@ pid_t bt_berth_spawn(const char *out_path, const char *err_path, const char *con
         pid = fork();
         ck_assert_int_ge(pid, 0);
         if (pid == 0) {
+                /* a daemon (berth watch) must not outlive a test that failed:
+                 * check _exit()s it without its teardown */
+                prctl(PR_SET_PDEATHSIG, SIGKILL);
+                if (getppid() != parent)
+                        _exit(127);
                 dup2(in, 0);
                 dup2(out, 1);
                 dup2(err, 2);

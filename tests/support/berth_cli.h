@@ -35,7 +35,9 @@ struct bt_berth bt_berth_expect(int status, const char *const args[]);
 
 /* berth ARGS... --scope <run id> started and not waited for: stdout goes
  * to out_path, stderr to err_path (created or truncated), stdin is
- * /dev/null.  Returns the child's pid (waitpid() it). */
+ * /dev/null.  The child gets SIGKILL when the process that spawned it
+ * dies (PR_SET_PDEATHSIG), so a failed test leaves no berth running.
+ * Returns the child's pid (waitpid() it). */
 pid_t bt_berth_spawn(const char *out_path, const char *err_path, const char *const args[]);
 
 /* A file's whole text ("" when it is empty). */
