@@ -44,6 +44,7 @@ struct backoff {
         int failures;
         double until;      /* monotonic seconds: left alone before this */
         double applied_at; /* when a run last changed it */
+        int quick_deaths;  /* containers dead within CRASH_WINDOW_S of a change, in a row */
 };
 
 struct watch {
@@ -519,11 +520,13 @@ static int on_event(const struct docker_event *ev, void *ud)
 
         if (own_event(w, ev))
                 return 0;
-        if (project && (b = backoff_find(w, project))) {
-                if (mono_s() - b->applied_at < CRASH_WINDOW_S)
-                        backoff_fail(w, project); /* changed moments ago, down again */
-                else
-                        b->failures = 0; /* it had been up a while: start afresh */
+        /* One death soon after a change is repaired at once (it may be a
+         * hand's kill); a second in a row is a crash loop and backs off. */
+        if (project && !strcmp(ev->action, "die") && (b = backoff_find(w, project))) {
+                if (mono_s() - b->applied_at >= CRASH_WINDOW_S)
+                        b->failures = b->quick_deaths = 0; /* it had been up a while */
+                else if (++b->quick_deaths >= 2)
+                        backoff_fail(w, project);
         }
         snprintf(why, sizeof(why), "engine:%s:%s", ev->action, project ? project : "?");
         logv(w, "info", "engine event", "action", ev->action, "container", ev->name, "project",

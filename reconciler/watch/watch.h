@@ -26,9 +26,10 @@
  * is, as apply does), with its errors logged; the project follows again
  * once the file is fixed.  A project whose run had a failure backs off
  * (1 s doubling to 5 min, with jitter, reset by a success): it is left
- * alone until its backoff ends, when it is retried.  A container that
- * dies within 10 s of berth changing its project (a crash loop: started,
- * dies, started...) counts as a failure too; one that stayed up longer
+ * alone until its backoff ends, when it is retried.  A crash loop counts
+ * as failures too: a container that dies within 10 s of berth changing its
+ * project is repaired at once, but a second such death in a row backs the
+ * project off (started, dies, started...); one that stayed up longer
  * resets the count.
  *
  * Logs: one line per reconcile (trigger, changes, results, duration, API

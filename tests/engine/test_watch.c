@@ -1217,6 +1217,39 @@ START_TEST(failing_project_backs_off_others_go_on)
 }
 END_TEST
 
+/* A container that dies right after every start (restart "no", exit 3):
+ * the first death is repaired at once, the next ones back off, so the
+ * engine is not flooded with starts. */
+START_TEST(crash_loop_backs_off)
+{
+        char *root = mkdir_in(bt_tmpdir(), "m"), *crash;
+        json_t *bo[2];
+        double retry[2];
+        size_t i;
+
+        crash = bt_fmt("name: %s\n"
+                       "services:\n"
+                       "  s:\n"
+                       "    image: %s\n"
+                       "    command: [\"sh\", \"-c\", \"sleep 0.5; exit 3\"]\n",
+                       bt_name("crash"), bt_image());
+        bt_write_file(root, "crash.yaml", crash);
+        free(crash);
+        watch_spawn(root, NULL);
+        for (i = 0; i < 2; i++)
+                bo[i] =
+                    log_wait_nth(NULL, 0, i + 1, "backing off", "project", bt_name("crash"), 30);
+        for (i = 0; i < 2; i++) {
+                ck_assert_int_eq(field_long(bo[i], "failures"), (long)i + 1);
+                retry[i] = strtod(field(bo[i], "retry_in"), NULL);
+                json_decref(bo[i]);
+        }
+        printf("crash loop: retry_in %.1f s, %.1f s\n", retry[0], retry[1]);
+        ck_assert(retry[0] > 0 && retry[1] > 0);
+        free(root);
+}
+END_TEST
+
 /* ---- the suite ---------------------------------------------------------- */
 
 static TCase *tcase_new(const char *name)
@@ -1256,6 +1289,7 @@ int main(void)
 
         tcase_add_test(control, sighup_reloads_and_sigterm_stops_an_apply);
         tcase_add_test(control, failing_project_backs_off_others_go_on);
+        tcase_add_test(control, crash_loop_backs_off);
         suite_add_tcase(s, control);
         return bt_engine_main(s);
 }
