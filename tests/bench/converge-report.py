@@ -137,8 +137,9 @@ def main():
                "API proxy (which also warms up both tools)" % (runs, "" if runs == 1 else "s"))
     out.append("- manifests: tests/bench/gen-converge.py, 10 services per project file: "
                "environment, ports published on engine-chosen host ports, named volumes, "
-               "healthchecks (every 60 s), depends_on; busybox running `sleep 3600 & wait`, "
-               "which exits at once on SIGTERM")
+               "healthchecks (every 60 s), depends_on, a network per project (a /24 of %s.0.0/16); "
+               "busybox running `sleep 3600 & wait`, which exits at once on SIGTERM"
+               % meta["subnet"])
     for n in [int(x) for x in meta["sizes"].split()]:
         files = int(open(run.path("%d.files" % n)).read())
         out += ["", "## %d services (%d project file%s)" % (n, files, "" if files == 1 else "s"),

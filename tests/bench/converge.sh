@@ -100,6 +100,28 @@ fi
 prefix=bench-conv-$$
 scope=$prefix
 floor_scope=$prefix-floor
+# The projects' networks: one /24 each of a 10.X.0.0/16 clear of every
+# engine network and host route (the engine's default address pools hold
+# about 30 networks, fewer than the 50 projects of N=500).
+subnet=$({
+        ip -4 route show 2>/dev/null | awk '{ print $1 }'
+        docker network ls -q | xargs -r docker network inspect \
+                --format '{{range .IPAM.Config}}{{.Subnet}} {{end}}'
+} | python3 -c '
+import ipaddress, sys
+used = []
+for w in sys.stdin.read().split():
+    try:
+        used.append(ipaddress.ip_network(w, strict=False))
+    except ValueError:
+        pass
+for x in range(230, 255):
+    c = ipaddress.ip_network("10.%d.0.0/16" % x)
+    if not any(u.version == 4 and c.overlaps(u) for u in used):
+        print("10.%d" % x)
+        break
+')
+[ -n "$subnet" ] || die "no 10.230-254.0.0/16 is free for the projects' networks"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/berth-bench-converge.XXXXXX")
 cd "$tmp" # no ./manifests or .env of the caller's directory plays a part
 proxy_pid=
@@ -299,7 +321,8 @@ load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 proxy_start
 for n in $sizes; do
         mset=$tmp/set-$n # the manifest set
-        python3 "$here/gen-converge.py" "$mset" -n "$n" --prefix "$prefix" --image "$image" ||
+        python3 "$here/gen-converge.py" "$mset" -n "$n" --prefix "$prefix" --image "$image" \
+                --subnet "$subnet" ||
                 die "gen-converge.py failed"
         first=$(find "$mset" -name '*.yaml' | sort | head -n1)
         files=$(find "$mset" -name '*.yaml' | wc -l)
@@ -352,6 +375,7 @@ load_end=$(cut -d' ' -f1-3 /proc/loadavg)
                 "$load_start" "$load_end"
         printf 'runs\t%s\n' "$runs"
         printf 'sizes\t%s\n' "$sizes"
+        printf 'subnet\t%s\n' "$subnet"
 } >"$tmp/meta"
 python3 "$here/converge-report.py" "$tmp" >"$tmp/report.md" || die "converge-report.py failed"
 cat "$tmp/report.md"
