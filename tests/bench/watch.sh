@@ -57,15 +57,19 @@ trap cleanup EXIT
 now_ms() { date +%s%3N; }
 running() { docker ps -q --filter "label=berth.scope=$scope" | wc -l; }
 
-# N services, 10 per project file; service s0 of p0 carries GEN.
+# N services in at most 10 project files (at least 10 services each: each
+# project has a network, and a default engine has address pools for about
+# 30); service s0 of p0 carries GEN.
 generate() {
-        local n=$1 gen=$2 dir=$3 f s
+        local n=$1 gen=$2 dir=$3 f s k
+        k=$(((n + 9) / 10))
+        [ "$k" -ge 10 ] || k=10
         rm -rf "$dir" && mkdir -p "$dir"
-        for ((f = 0; f * 10 < n; f++)); do
+        for ((f = 0; f * k < n; f++)); do
                 {
                         echo "name: p$f"
                         echo "services:"
-                        for ((s = 0; s < 10 && f * 10 + s < n; s++)); do
+                        for ((s = 0; s < k && f * k + s < n; s++)); do
                                 echo "  s$s:"
                                 echo "    image: $image"
                                 echo "    command: [\"sleep\", \"86400\"]"
