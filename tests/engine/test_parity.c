@@ -223,21 +223,6 @@ static void compose(const char *project, const char *file, const char *override,
 
 /* ---- normalizing the engine's inspect ---------------------------------- */
 
-static json_t *at(json_t *root, const char *path)
-{
-        char key[128];
-        const char *dot;
-
-        while (root && *path) {
-                dot = strchr(path, '.');
-                snprintf(key, sizeof(key), "%.*s", dot ? (int)(dot - path) : (int)strlen(path),
-                         path);
-                root = json_object_get(root, key);
-                path = dot ? dot + 1 : "";
-        }
-        return root;
-}
-
 static int is_hex(const char *s, size_t n)
 {
         size_t i;
@@ -298,7 +283,7 @@ static json_t *labels_norm(json_t *raw, const char *project)
         const char *key;
 
         (void)project;
-        json_object_foreach(at(raw, "Config.Labels"), key, v)
+        json_object_foreach(bt_json_at(raw, "Config.Labels"), key, v)
         {
                 if (!strncmp(key, "berth.", 6) || !strncmp(key, "com.docker.compose.", 19) ||
                     !strcmp(key, BT_LABEL))
@@ -311,7 +296,7 @@ static json_t *labels_norm(json_t *raw, const char *project)
 static json_t *env_norm(json_t *raw, const char *project)
 {
         (void)project;
-        return sorted(at(raw, "Config.Env"));
+        return sorted(bt_json_at(raw, "Config.Env"));
 }
 
 static json_t *bindings_norm(json_t *raw, const char *project)
@@ -320,7 +305,7 @@ static json_t *bindings_norm(json_t *raw, const char *project)
         const char *key;
 
         (void)project;
-        json_object_foreach(at(raw, "HostConfig.PortBindings"), key, v)
+        json_object_foreach(bt_json_at(raw, "HostConfig.PortBindings"), key, v)
             json_object_set_new(out, key, sorted(v));
         return out;
 }
@@ -330,7 +315,7 @@ static json_t *bindings_norm(json_t *raw, const char *project)
  * engine reads both as never restart. */
 static json_t *restart_norm(json_t *raw, const char *project)
 {
-        json_t *policy = json_deep_copy(at(raw, "HostConfig.RestartPolicy"));
+        json_t *policy = json_deep_copy(bt_json_at(raw, "HostConfig.RestartPolicy"));
         const char *name = json_string_value(json_object_get(policy, "Name"));
 
         (void)project;
@@ -344,7 +329,7 @@ static json_t *restart_norm(json_t *raw, const char *project)
 static json_t *ulimits_norm(json_t *raw, const char *project)
 {
         (void)project;
-        return sorted(at(raw, "HostConfig.Ulimits"));
+        return sorted(bt_json_at(raw, "HostConfig.Ulimits"));
 }
 
 static json_t *mounts_norm(json_t *raw, const char *project)
@@ -383,7 +368,7 @@ static json_t *tmpfs_mounts_norm(json_t *raw, const char *project)
         size_t i;
 
         (void)project;
-        json_array_foreach(at(raw, "HostConfig.Mounts"), i, m)
+        json_array_foreach(bt_json_at(raw, "HostConfig.Mounts"), i, m)
         {
                 if (!json_is_string(json_object_get(m, "Type")) ||
                     strcmp(json_string_value(json_object_get(m, "Type")), "tmpfs"))
@@ -399,7 +384,7 @@ static json_t *tmpfs_mounts_norm(json_t *raw, const char *project)
 
 static json_t *network_mode_norm(json_t *raw, const char *project)
 {
-        const char *mode = json_string_value(at(raw, "HostConfig.NetworkMode"));
+        const char *mode = json_string_value(bt_json_at(raw, "HostConfig.NetworkMode"));
 
         return mode ? unprefixed(mode, project) : json_null();
 }
@@ -411,7 +396,7 @@ static json_t *networks_norm(json_t *raw, const char *project)
         const char *key, *t;
         size_t i;
 
-        json_object_foreach(at(raw, "NetworkSettings.Networks"), key, ep)
+        json_object_foreach(bt_json_at(raw, "NetworkSettings.Networks"), key, ep)
         {
                 a = json_array();
                 json_array_foreach(json_object_get(ep, "Aliases"), i, alias)
@@ -508,8 +493,8 @@ static void compare(struct berth_buf *diffs, const char *fixture, const char *sv
                         b = fields[i].norm(braw, bproj);
                         c = fields[i].norm(craw, cproj);
                 } else {
-                        b = json_incref(at(braw, fields[i].field));
-                        c = json_incref(at(craw, fields[i].field));
+                        b = json_incref(bt_json_at(braw, fields[i].field));
+                        c = json_incref(bt_json_at(craw, fields[i].field));
                 }
                 if (!json_equal(b, c) && (b || c)) {
                         bt = text_of(b);

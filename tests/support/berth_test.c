@@ -405,3 +405,18 @@ const char *bt_tmpdir(void)
         ntmpdirs++;
         return d;
 }
+
+json_t *bt_json_at(json_t *root, const char *path)
+{
+        char key[256];
+        const char *dot;
+
+        while (root && *path) {
+                dot = strchr(path, '.');
+                snprintf(key, sizeof(key), "%.*s", dot ? (int)(dot - path) : (int)strlen(path),
+                         path);
+                root = json_object_get(root, key);
+                path = dot ? dot + 1 : "";
+        }
+        return root;
+}

@@ -17,6 +17,7 @@
 #define BERTH_TEST_H
 
 #include <check.h>
+#include <jansson.h>
 
 #include "docker/client.h"
 
@@ -60,6 +61,10 @@ int bt_run(char **out, char **errout, const char *const argv[]);
 
 /* Write text to dir/name (creating dir); aborts the test on failure. */
 void bt_write_file(const char *dir, const char *name, const char *text);
+
+/* root's member at a dot-separated path ("HostConfig.Memory"; keys
+ * without dots, at most 255 bytes each), or NULL. */
+json_t *bt_json_at(json_t *root, const char *path);
 
 /* A fresh temporary directory under $TMPDIR, removed when the process
  * that made it exits normally (each check test runs in a process of its

@@ -99,22 +99,6 @@ static json_t *request(const struct exec_spec *es)
         return body;
 }
 
-/* root's member at a dot-separated path (keys without dots), or NULL. */
-static json_t *at(json_t *root, const char *path)
-{
-        char key[256];
-        const char *dot;
-
-        while (root && *path) {
-                dot = strchr(path, '.');
-                snprintf(key, sizeof(key), "%.*s", dot ? (int)(dot - path) : (int)strlen(path),
-                         path);
-                root = json_object_get(root, key);
-                path = dot ? dot + 1 : "";
-        }
-        return root;
-}
-
 static char *text_of(const json_t *j)
 {
         return j ? json_dumps(j, JSON_ENCODE_ANY | JSON_COMPACT | JSON_SORT_KEYS)
@@ -126,7 +110,7 @@ static void expect_json(json_t *body, const char *path, const char *want)
 {
         json_error_t jerr;
         json_t *w = json_loads(want, JSON_DECODE_ANY, &jerr);
-        json_t *got = at(body, path);
+        json_t *got = bt_json_at(body, path);
         char *g;
 
         ck_assert_msg(w != NULL, "bad expected JSON for %s: %s", path, jerr.text);
@@ -139,7 +123,7 @@ static void expect_json(json_t *body, const char *path, const char *want)
 
 static void expect_absent(json_t *body, const char *path)
 {
-        json_t *got = at(body, path);
+        json_t *got = bt_json_at(body, path);
 
         if (got)
                 ck_abort_msg("request %s: got %s, want it absent", path, text_of(got));
