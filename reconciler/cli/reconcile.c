@@ -5,7 +5,6 @@
 
 #include <ctype.h>
 #include <getopt.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +14,7 @@
 #include "common/err.h"
 #include "common/labels.h"
 #include "common/lock.h"
+#include "common/stopsig.h"
 #include "apply/apply.h"
 #include "diff/diff.h"
 #include "docker/client.h"
@@ -65,34 +65,8 @@ struct rc {
         struct plan_render_options ro;
 };
 
-static atomic_int stop_requested;
-
-static void on_signal(int sig)
-{
-        static const char msg[] = "\nberth: stopping: running operations finish, no new ones "
-                                  "start (signal again to abort)\n";
-
-        if (atomic_exchange(&stop_requested, 1)) {
-                signal(sig, SIG_DFL);
-                raise(sig);
-                return;
-        }
-        if (write(2, msg, sizeof(msg) - 1) < 0) {
-                /* nothing to do about it in a handler */
-        }
-}
-
-static void signals_catch(void)
-{
-        struct sigaction sa;
-
-        memset(&sa, 0, sizeof(sa));
-        sa.sa_handler = on_signal;
-        sa.sa_flags = SA_RESTART;
-        sigemptyset(&sa.sa_mask);
-        sigaction(SIGINT, &sa, NULL);
-        sigaction(SIGTERM, &sa, NULL);
-}
+static const char stop_message[] = "\nberth: stopping: running operations finish, no new ones "
+                                   "start (signal again to abort)\n";
 
 /* ---- options ------------------------------------------------------------ */
 
@@ -373,13 +347,13 @@ static int run(struct rc *x, struct plan_run *out)
         o.parallel = x->a.parallel;
         o.scope = x->a.scope;
         o.revision = x->res.revision[0] ? x->res.revision : NULL;
-        o.stop = &stop_requested;
+        o.stop = &stopsig_stop;
         if (!x->a.json) {
                 o.progress = progress;
                 o.userdata = x;
                 printf("\n");
         }
-        signals_catch();
+        stopsig_install(stop_message, 0);
         berth_err_clear(&err);
         if (exec_run(out, x->res.plan, &o, &err) < 0)
                 cli_report(&err);

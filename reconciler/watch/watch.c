@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -20,6 +19,7 @@
 #include "apply/apply.h"
 #include "common/labels.h"
 #include "common/lock.h"
+#include "common/stopsig.h"
 #include "docker/events.h"
 #include "exec/exec.h"
 #include "manifest/load.h"
@@ -69,10 +69,6 @@ struct watch {
         int64_t own_from, own_to; /* unix ns */
         unsigned long reconciles;
 };
-
-static atomic_int stop_flag;
-static atomic_int hup_flag;
-static int signal_pipe = -1;
 
 /* ---- clocks, timers --------------------------------------------------- */
 
@@ -164,42 +160,6 @@ static const char *num(char *buf, size_t size, double v, int decimals)
 {
         snprintf(buf, size, "%.*f", decimals, v);
         return buf;
-}
-
-/* ---- signals ------------------------------------------------------------ */
-
-static void on_signal(int sig)
-{
-        char c = sig == SIGHUP ? 'h' : 's';
-        int saved = errno;
-
-        if (sig == SIGHUP) {
-                atomic_store(&hup_flag, 1);
-        } else if (atomic_exchange(&stop_flag, 1)) {
-                signal(sig, SIG_DFL);
-                raise(sig);
-        }
-        if (signal_pipe >= 0 && write(signal_pipe, &c, 1) < 0) {
-                /* the pipe is full: a wake-up is pending anyway */
-        }
-        errno = saved;
-}
-
-static int signals_setup(int fds[2])
-{
-        struct sigaction sa;
-
-        if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) < 0)
-                return -1;
-        signal_pipe = fds[1];
-        memset(&sa, 0, sizeof(sa));
-        sa.sa_handler = on_signal;
-        sa.sa_flags = SA_RESTART;
-        sigemptyset(&sa.sa_mask);
-        sigaction(SIGINT, &sa, NULL);
-        sigaction(SIGTERM, &sa, NULL);
-        sigaction(SIGHUP, &sa, NULL);
-        return 0;
 }
 
 /* ---- triggers ----------------------------------------------------------- */
@@ -459,7 +419,7 @@ static void reconcile(struct watch *w)
                 eo.parallel = w->o->parallel;
                 eo.scope = w->o->scope;
                 eo.revision = res.revision[0] ? res.revision : NULL;
-                eo.stop = &stop_flag;
+                eo.stop = &stopsig_stop;
                 if (exec_run(&run, res.plan, &eo, &err) < 0)
                         logv(w, "error", "cannot apply", "error", err.msg, NULL);
                 own_remember(w, res.plan, w0, wall_ns());
@@ -592,8 +552,10 @@ static int setup(struct watch *w, int sig[2], struct berth_err *err)
                 ee.data.u32 = (uint32_t)i;
                 epoll_ctl(w->ep, EPOLL_CTL_ADD, w->timers[i], &ee);
         }
-        if (signals_setup(sig) < 0)
+        if (pipe2(sig, O_CLOEXEC | O_NONBLOCK) < 0)
                 return berth_err_set(err, BERTH_EIO, "cannot set up signals: %s", strerror(errno));
+        stopsig_set_wake(sig[1]);
+        stopsig_install(NULL, 1);
         ee.data.u32 = TAG_SIGNAL;
         epoll_ctl(w->ep, EPOLL_CTL_ADD, sig[0], &ee);
         if (fsw_open(&w->fsw, w->root, err) < 0)
@@ -619,8 +581,8 @@ int watch_run(const struct watch_options *o, struct berth_err *err)
         w.ep = -1;
         for (i = 0; i < T_COUNT; i++)
                 w.timers[i] = -1;
-        atomic_store(&stop_flag, 0);
-        atomic_store(&hup_flag, 0);
+        atomic_store(&stopsig_stop, 0);
+        atomic_store(&stopsig_hup, 0);
         srand((unsigned)(getpid() ^ time(NULL)));
         berth_err_clear(err);
         if ((r = setup(&w, sig, err)) < 0)
@@ -632,7 +594,7 @@ int watch_run(const struct watch_options *o, struct berth_err *err)
         events_open(&w);
         timer_arm(&w, T_RESYNC, resync_ms, resync_ms);
         want(&w, "start", T_EVENT, 1);
-        while (!atomic_load(&stop_flag)) {
+        while (!atomic_load(&stopsig_stop)) {
                 n = epoll_wait(w.ep, evs, 8, -1);
                 if (n < 0 && errno == EINTR)
                         continue;
@@ -647,7 +609,7 @@ int watch_run(const struct watch_options *o, struct berth_err *err)
                         if (tag == TAG_SIGNAL) {
                                 while (read(sig[0], buf, sizeof(buf)) > 0)
                                         ;
-                                if (atomic_exchange(&hup_flag, 0)) {
+                                if (atomic_exchange(&stopsig_hup, 0)) {
                                         logv(&w, "info", "reload (SIGHUP)", NULL);
                                         want(&w, "sighup", T_EVENT, 1);
                                 }
@@ -674,7 +636,7 @@ int watch_run(const struct watch_options *o, struct berth_err *err)
                                 else if (tag == T_DEBOUNCE)
                                         w.debouncing = 0;
                                 if (tag != T_RECONNECT && w.pending && !w.debouncing &&
-                                    !atomic_load(&stop_flag))
+                                    !atomic_load(&stopsig_stop))
                                         reconcile(&w);
                         }
                 }
@@ -694,7 +656,7 @@ out:
                         close(w.timers[i]);
         if (w.ep >= 0)
                 close(w.ep);
-        signal_pipe = -1;
+        stopsig_set_wake(-1);
         if (sig[0] >= 0) {
                 close(sig[0]);
                 close(sig[1]);
