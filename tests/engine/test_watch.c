@@ -626,62 +626,32 @@ START_TEST(vim_save_is_one_reconcile)
 }
 END_TEST
 
-/* git -C repo ARGS... as a test identity; aborts when it fails. */
-static void git_run(const char *repo, const char *const args[])
-{
-        const char *argv[16] = {"git",
-                                "-C",
-                                repo,
-                                "-c",
-                                "user.name=berth test",
-                                "-c",
-                                "user.email=berth@test.invalid",
-                                "-c",
-                                "init.defaultBranch=main"};
-        char *out = NULL, *errout = NULL;
-        size_t n = 9, i;
-        int rc;
-
-        for (i = 0; args[i]; i++) {
-                ck_assert_uint_lt(n, 15);
-                argv[n++] = args[i];
-        }
-        argv[n] = NULL;
-        rc = bt_run(&out, &errout, argv);
-        ck_assert_msg(rc == 0, "git %s failed (%d): %s%s", args[0], rc, out ? out : "",
-                      errout ? errout : "");
-        free(out);
-        free(errout);
-}
-
-#define GIT(repo, ...) git_run(repo, (const char *const[]){__VA_ARGS__, NULL})
-
 START_TEST(git_checkout_is_one_reconcile)
 {
         char *repo = mkdir_in(bt_tmpdir(), "m"), *path, old[80];
         size_t mark;
         double lat;
 
-        GIT(repo, "init", "-q");
+        BT_GIT(repo, "init", "-q");
         bt_manifest(repo, "a.yaml", "a", env_service("s", "V=1"), NULL);
         bt_manifest(repo, "b.yaml", "b", bt_service("s", NULL), NULL);
-        GIT(repo, "add", "-A");
-        GIT(repo, "commit", "-q", "-m", "v1");
-        GIT(repo, "checkout", "-q", "-b", "next");
+        BT_GIT(repo, "add", "-A");
+        BT_GIT(repo, "commit", "-q", "-m", "v1");
+        BT_GIT(repo, "checkout", "-q", "-b", "next");
         bt_manifest(repo, "a.yaml", "a", env_service("s", "V=2"), NULL);
         bt_manifest(repo, "c.yaml", "c", bt_service("s", NULL), NULL);
         path = bt_fmt("%s/b.yaml", repo);
         ck_assert_int_eq(unlink(path), 0);
         free(path);
-        GIT(repo, "add", "-A");
-        GIT(repo, "commit", "-q", "-m", "v2");
-        GIT(repo, "checkout", "-q", "main");
+        BT_GIT(repo, "add", "-A");
+        BT_GIT(repo, "commit", "-q", "-m", "v2");
+        BT_GIT(repo, "checkout", "-q", "main");
 
         watch_start(repo, NULL);
         state_wait(running(cname("a", "s"), cname("b", "s"), NULL), 10);
         running_id(old, cname("a", "s"));
         mark = log_mark();
-        GIT(repo, "checkout", "-q", "next");
+        BT_GIT(repo, "checkout", "-q", "next");
         lat = state_wait(running(cname("a", "s"), cname("c", "s"), NULL), 15);
         replaced_wait(cname("a", "s"), old, 5);
         env_has(cname("a", "s"), "V=2");

@@ -420,3 +420,32 @@ json_t *bt_json_at(json_t *root, const char *path)
         }
         return root;
 }
+
+void bt_git(const char *repo, const char *const args[])
+{
+        const char *argv[32] = {"git",
+                                "-C",
+                                repo,
+                                "-c",
+                                "user.name=berth test",
+                                "-c",
+                                "user.email=berth@test.invalid",
+                                "-c",
+                                "init.defaultBranch=main",
+                                "-c",
+                                "gc.auto=0"};
+        char *out = NULL, *errout = NULL;
+        size_t n = 11, i;
+        int rc;
+
+        for (i = 0; args[i]; i++) {
+                ck_assert_uint_lt(n, 31);
+                argv[n++] = args[i];
+        }
+        argv[n] = NULL;
+        rc = bt_run(&out, &errout, argv);
+        ck_assert_msg(rc == 0, "git %s failed (%d): %s%s", args[0], rc, out ? out : "",
+                      errout ? errout : "");
+        free(out);
+        free(errout);
+}

@@ -66,6 +66,12 @@ void bt_write_file(const char *dir, const char *name, const char *text);
  * without dots, at most 255 bytes each), or NULL. */
 json_t *bt_json_at(json_t *root, const char *path);
 
+/* git -C repo ARGS... (NULL-terminated) as a test identity (user.name,
+ * user.email, init.defaultBranch=main, gc.auto=0); aborts the test,
+ * showing git's output, when it fails. */
+void bt_git(const char *repo, const char *const args[]);
+#define BT_GIT(repo, ...) bt_git(repo, (const char *const[]){__VA_ARGS__, NULL})
+
 /* A fresh temporary directory under $TMPDIR, removed when the process
  * that made it exits normally (each check test runs in a process of its
  * own).  A failing test _exit()s and leaves it: tests/run points TMPDIR at

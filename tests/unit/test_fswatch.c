@@ -330,33 +330,6 @@ START_TEST(many_files_replaced)
 }
 END_TEST
 
-static void git(const char *const *args)
-{
-        const char *argv[32] = {"git",
-                                "-C",
-                                at("m"),
-                                "-c",
-                                "user.name=berth test",
-                                "-c",
-                                "user.email=test@berth.invalid",
-                                "-c",
-                                "gc.auto=0"};
-        char *out = NULL, *errout = NULL;
-        size_t n = 9, i;
-        int rc;
-
-        for (i = 0; args[i]; i++)
-                argv[n++] = args[i];
-        argv[n] = NULL;
-        rc = bt_run(&out, &errout, argv);
-        ck_assert_msg(rc == 0, "git %s failed (%d): %s%s", args[0], rc, out ? out : "",
-                      errout ? errout : "");
-        free(out);
-        free(errout);
-}
-
-#define GIT(...) git((const char *const[]){__VA_ARGS__, NULL})
-
 START_TEST(git_checkout)
 {
         struct fsw *w;
@@ -366,26 +339,26 @@ START_TEST(git_checkout)
         mk("m/team");
         put("m/a.yaml", "services: {a: {image: a}}\n");
         put("m/team/b.yaml", "services: {b: {image: b}}\n");
-        GIT("init", "-q", "-b", "main");
-        GIT("add", ".");
-        GIT("commit", "-q", "-m", "one");
-        GIT("checkout", "-q", "-b", "other");
+        BT_GIT(at("m"), "init", "-q", "-b", "main");
+        BT_GIT(at("m"), "add", ".");
+        BT_GIT(at("m"), "commit", "-q", "-m", "one");
+        BT_GIT(at("m"), "checkout", "-q", "-b", "other");
         put("m/a.yaml", "services: {a: {image: a2}}\n");
         put("m/c.yaml", "services: {c: {image: c}}\n");
-        GIT("add", ".");
-        GIT("commit", "-q", "-m", "two");
-        GIT("checkout", "-q", "main");
+        BT_GIT(at("m"), "add", ".");
+        BT_GIT(at("m"), "commit", "-q", "-m", "two");
+        BT_GIT(at("m"), "checkout", "-q", "main");
 
         w = open_root(at("m"));
         ck_assert_uint_eq(watches(w), 3); /* m, m/team, top: never .git */
-        GIT("checkout", "-q", "other");
+        BT_GIT(at("m"), "checkout", "-q", "other");
         expect_changed(w, "git checkout of another branch");
         drain(w);
-        GIT("gc", "-q");
-        GIT("update-ref", "refs/heads/x", "HEAD");
+        BT_GIT(at("m"), "gc", "-q");
+        BT_GIT(at("m"), "update-ref", "refs/heads/x", "HEAD");
         put("m/.git/description", "changed\n");
         ck_assert_int_eq(expect_quiet(w, "git gc and writes under .git"), 0);
-        GIT("checkout", "-q", "main");
+        BT_GIT(at("m"), "checkout", "-q", "main");
         expect_changed(w, "git checkout back");
         fsw_free(w);
 }
