@@ -15,15 +15,16 @@ BERTH_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 # What tests/run needs: build, check(1), the engine, the test image, the
 # registry, docker-compose and the schema tools as references, valgrind,
-# and socat and openssl for a TLS proxy in front of the engine (test_tls).
+# socat and openssl for a TLS proxy in front of the engine (test_tls), and
+# clang for the fuzzers (libFuzzer).
 BERTH_TEST_PACKAGES=(build-essential cmake pkg-config libcurl4-openssl-dev libjansson-dev
         libyaml-dev libssl-dev check git docker.io busybox-static docker-registry
         apache2-utils docker-compose python3-jsonschema python3-yaml valgrind
-        curl iproute2 socat openssl)
+        curl iproute2 socat openssl libmicrohttpd-dev clang)
 # What .ci/up needs: build berth and run it against a local engine.
 # shellcheck disable=SC2034 # used by .ci/up
 BERTH_RUN_PACKAGES=(build-essential cmake pkg-config libcurl4-openssl-dev libjansson-dev
-        libyaml-dev libssl-dev git docker.io curl busybox-static)
+        libyaml-dev libssl-dev libmicrohttpd-dev git docker.io curl busybox-static)
 
 BERTH_TEST_STATE=/var/lib/berth-test # private dockerd data roots, one per run
 BERTH_TEST_RUNTIME=/run/berth-test   # private dockerd sockets and exec roots
