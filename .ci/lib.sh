@@ -16,11 +16,11 @@ BERTH_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # What tests/run needs: build, check(1), the engine, the test image, the
 # registry, docker-compose and the schema tools as references, valgrind,
 # socat and openssl for a TLS proxy in front of the engine (test_tls), and
-# clang for the fuzzers (libFuzzer).
+# clang with its runtime for the fuzzers (libFuzzer).
 BERTH_TEST_PACKAGES=(build-essential cmake pkg-config libcurl4-openssl-dev libjansson-dev
         libyaml-dev libssl-dev check git docker.io busybox-static docker-registry
         apache2-utils docker-compose python3-jsonschema python3-yaml valgrind
-        curl iproute2 socat openssl libmicrohttpd-dev clang)
+        curl iproute2 socat openssl libmicrohttpd-dev clang libclang-rt-14-dev)
 # What .ci/up needs: build berth and run it against a local engine.
 # shellcheck disable=SC2034 # used by .ci/up
 BERTH_RUN_PACKAGES=(build-essential cmake pkg-config libcurl4-openssl-dev libjansson-dev
