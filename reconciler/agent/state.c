@@ -27,9 +27,8 @@ static void set_str(char **slot, const char *v)
 
 const char *agent_result_name(enum agent_result r)
 {
-        static const char *const names[] = {[AGENT_OK] = "ok",
-                                            [AGENT_FAILED] = "failed",
-                                            [AGENT_INVALID] = "invalid"};
+        static const char *const names[] = {
+            [AGENT_OK] = "ok", [AGENT_FAILED] = "failed", [AGENT_INVALID] = "invalid"};
 
         return r < AGENT_RESULTS ? names[r] : "unknown";
 }
@@ -88,8 +87,7 @@ void agent_state_unlock(struct agent_state *s)
         pthread_mutex_unlock(&s->mu);
 }
 
-void agent_state_follow(struct agent_state *s, const char *repo, const char *ref,
-                        const char *path)
+void agent_state_follow(struct agent_state *s, const char *repo, const char *ref, const char *path)
 {
         agent_state_lock(s);
         set_str(&s->repo, repo);
