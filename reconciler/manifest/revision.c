@@ -18,19 +18,13 @@ static int is_hex(const char *s, size_t n)
         return 1;
 }
 
-int manifest_revision(char out[65], const char *root)
+/* The directory git runs in for root: root, or a file root's directory. */
+static int root_dir(char dir[PATH_MAX], const char *root)
 {
-        char dir[PATH_MAX];
-        const char *argv[] = {"git", "-C", dir, "rev-parse", "--verify", "-q", "HEAD", NULL};
-        struct proc_options po = {.argv = argv, .timeout_ms = 10000};
-        struct berth_buf head;
         struct stat st;
-        int code, ok = -1;
-        size_t len;
         char *slash;
 
-        out[0] = '\0';
-        snprintf(dir, sizeof(dir), "%s", root);
+        snprintf(dir, PATH_MAX, "%s", root);
         if (stat(dir, &st) < 0)
                 return -1;
         if (!S_ISDIR(st.st_mode)) {
@@ -38,18 +32,55 @@ int manifest_revision(char out[65], const char *root)
                 if (slash)
                         *slash = '\0';
                 else
-                        snprintf(dir, sizeof(dir), ".");
+                        snprintf(dir, PATH_MAX, ".");
         }
-        berth_buf_init(&head, 128);
-        po.out = &head;
-        if (proc_run(&code, &po, NULL) == 0 && code == 0 && head.data) {
-                len = strcspn(head.data, "\n");
-                if ((len == 40 || len == 64) && is_hex(head.data, len)) {
-                        memcpy(out, head.data, len);
-                        out[len] = '\0';
-                        ok = 0;
-                }
+        return 0;
+}
+
+/* The first line git prints for `git -C dir ARGS`, cut to size; -1 when git
+ * fails or says nothing. */
+static int git_line(char *out, size_t size, const char *const *argv)
+{
+        struct proc_options po = {.argv = argv, .timeout_ms = 10000};
+        struct berth_buf b;
+        int code, ok = -1;
+        size_t len;
+
+        out[0] = '\0';
+        berth_buf_init(&b, 4096);
+        po.out = &b;
+        if (proc_run(&code, &po, NULL) == 0 && code == 0 && b.data && b.len) {
+                len = strcspn(b.data, "\n");
+                snprintf(out, size, "%.*s", (int)len, b.data);
+                ok = 0;
         }
-        berth_buf_release(&head);
+        berth_buf_release(&b);
         return ok;
+}
+
+int manifest_revision(char out[65], const char *root)
+{
+        char dir[PATH_MAX], line[128];
+        const char *argv[] = {"git", "-C", dir, "rev-parse", "--verify", "-q", "HEAD", NULL};
+        size_t len;
+
+        out[0] = '\0';
+        if (root_dir(dir, root) < 0 || git_line(line, sizeof(line), argv) < 0)
+                return -1;
+        len = strlen(line);
+        if ((len != 40 && len != 64) || !is_hex(line, len))
+                return -1;
+        memcpy(out, line, len + 1);
+        return 0;
+}
+
+int manifest_revision_subject(char *out, size_t size, const char *root, const char *revision)
+{
+        char dir[PATH_MAX];
+        const char *argv[] = {"git", "-C", dir, "log", "-1", "--format=%s", revision, "--", NULL};
+
+        out[0] = '\0';
+        if (!is_hex(revision, strlen(revision)) || root_dir(dir, root) < 0)
+                return -1;
+        return git_line(out, size, argv);
 }

@@ -9,7 +9,13 @@
 #ifndef BERTH_MANIFEST_REVISION_H
 #define BERTH_MANIFEST_REVISION_H
 
+#include <stddef.h>
+
 /* 0 with the 40 (or 64) hex digits in out, or -1 when not known. */
 int manifest_revision(char out[65], const char *root);
+
+/* The subject line of that commit (`git log -1 --format=%s`), cut to size;
+ * -1 when not known. */
+int manifest_revision_subject(char *out, size_t size, const char *root, const char *revision);
 
 #endif

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -10,12 +11,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/stat.h>
 #include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
 
+#include "agent/state.h"
 #include "apply/apply.h"
 #include "common/labels.h"
 #include "common/lock.h"
@@ -23,7 +26,9 @@
 #include "docker/events.h"
 #include "exec/exec.h"
 #include "manifest/load.h"
+#include "manifest/revision.h"
 #include "watch/fswatch.h"
+#include "watch/log.h"
 
 #define BACKOFF_MIN_S 1.0
 #define BACKOFF_MAX_S 300.0
@@ -49,7 +54,7 @@ struct backoff {
 
 struct watch {
         const struct watch_options *o;
-        FILE *log;
+        struct wlog log;
         const char *root;
         int ep;
         int timers[T_COUNT];
@@ -68,6 +73,7 @@ struct watch {
         size_t nown;
         int64_t own_from, own_to; /* unix ns */
         unsigned long reconciles;
+        char applied[65]; /* the revision of the last "applied" line */
 };
 
 /* ---- clocks, timers --------------------------------------------------- */
@@ -113,48 +119,6 @@ static void timer_drain(int fd)
 }
 
 /* ---- logs --------------------------------------------------------------- */
-
-/* One line: msg and key/value string pairs (NULL-terminated). */
-static void logv(struct watch *w, const char *level, const char *msg, ...)
-{
-        char when[40];
-        struct timespec ts;
-        struct tm tm;
-        const char *k, *v;
-        va_list ap;
-
-        clock_gettime(CLOCK_REALTIME, &ts);
-        gmtime_r(&ts.tv_sec, &tm);
-        strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
-        snprintf(when + strlen(when), sizeof(when) - strlen(when), ".%03ldZ",
-                 ts.tv_nsec / 1000000L);
-        va_start(ap, msg);
-        if (w->o->log_json) {
-                json_t *o = json_pack("{s:s, s:s, s:s}", "time", when, "level", level, "msg", msg);
-
-                while (o && (k = va_arg(ap, const char *)) && (v = va_arg(ap, const char *)))
-                        json_object_set_new(o, k, json_string(v));
-                if (o) {
-                        char *line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
-
-                        if (line)
-                                fprintf(w->log, "%s\n", line);
-                        free(line);
-                }
-                json_decref(o);
-        } else {
-                fprintf(w->log, "%s %-5s %s", when, level, msg);
-                while ((k = va_arg(ap, const char *)) && (v = va_arg(ap, const char *))) {
-                        if (strpbrk(v, " \"=") || !*v)
-                                fprintf(w->log, " %s=\"%s\"", k, v);
-                        else
-                                fprintf(w->log, " %s=%s", k, v);
-                }
-                fputc('\n', w->log);
-        }
-        va_end(ap);
-        fflush(w->log);
-}
 
 static const char *num(char *buf, size_t size, double v, int decimals)
 {
@@ -220,8 +184,8 @@ static void backoff_fail(struct watch *w, const char *project)
         delay *= 0.5 + 0.5 * ((double)rand() / RAND_MAX); /* jitter: half to all of it */
         b->until = mono_s() + delay;
         snprintf(f, sizeof(f), "%d", b->failures);
-        logv(w, "warn", "backing off", "project", project, "failures", f, "retry_in",
-             num(d, sizeof(d), delay, 1), NULL);
+        wlog_line(&w->log, "warn", "backing off", "project", project, "failures", f, "retry_in",
+                  num(d, sizeof(d), delay, 1), NULL);
 }
 
 /* Arm the retry timer for the first backoff to end, if one is running. */
@@ -308,8 +272,9 @@ static void log_diags(struct watch *w, const struct manifest_set *set)
         size_t i;
 
         for (i = 0; i < set->diags.n; i++)
-                logv(w, set->diags.v[i].severity == DIAG_ERROR ? "error" : "warn", "manifest",
-                     "problem", diag_format(&set->diags.v[i], line, sizeof(line)), NULL);
+                wlog_line(&w->log, set->diags.v[i].severity == DIAG_ERROR ? "error" : "warn",
+                          "manifest", "problem", diag_format(&set->diags.v[i], line, sizeof(line)),
+                          NULL);
 }
 
 static void lock_waiting(void *userdata, pid_t pid)
@@ -318,7 +283,7 @@ static void lock_waiting(void *userdata, pid_t pid)
         char p[32];
 
         snprintf(p, sizeof(p), "%ld", (long)pid);
-        logv(w, "info", "waiting for the scope's lock", "holder_pid", p, NULL);
+        wlog_line(&w->log, "info", "waiting for the scope's lock", "holder_pid", p, NULL);
 }
 
 /* After a run: each project with an operation that did not succeed backs
@@ -362,15 +327,57 @@ static void log_failures(struct watch *w, const struct plan *p, const struct pla
 
         for (i = 0; i < run->nresults; i++)
                 if (run->results[i].status != PLAN_DONE)
-                        logv(w, "error", "operation", "op", plan_op_kind_name(p->ops[i].kind),
-                             "name", p->ops[i].name ? p->ops[i].name : "", "result",
-                             words[run->results[i].status], "message", run->results[i].message,
-                             NULL);
+                        wlog_line(&w->log, "error", "operation", "op",
+                                  plan_op_kind_name(p->ops[i].kind), "name",
+                                  p->ops[i].name ? p->ops[i].name : "", "result",
+                                  words[run->results[i].status], "message", run->results[i].message,
+                                  NULL);
+}
+
+/* The root to read this time: with a symlink on its way (git-sync, berth
+ * sync, a deploy tool's current -> releases/N), the directory it points to
+ * now, so that one reconcile reads one tree even if the link is switched
+ * while it reads, and the revision is that tree's. */
+static const char *root_resolve(const char *root, char real[PATH_MAX])
+{
+        char prefix[PATH_MAX];
+        struct stat st;
+        size_t i, n = strlen(root);
+
+        if (n >= PATH_MAX)
+                return root;
+        for (i = 1; i <= n; i++) {
+                if (i < n && root[i] != '/')
+                        continue;
+                memcpy(prefix, root, i);
+                prefix[i] = '\0';
+                if (lstat(prefix, &st) == 0 && S_ISLNK(st.st_mode))
+                        return realpath(root, real) ? real : root;
+        }
+        return root;
+}
+
+/* One line when the manifests' commit changes and a reconcile from it
+ * ended with nothing failed and every manifest loaded: `applied abc1234
+ * "subject"`. */
+static void log_applied(struct watch *w, const char *root, const char *revision)
+{
+        char subject[256], shortrev[13];
+
+        if (!revision[0] || !strcmp(revision, w->applied))
+                return;
+        snprintf(w->applied, sizeof(w->applied), "%s", revision);
+        snprintf(shortrev, sizeof(shortrev), "%.12s", revision);
+        if (manifest_revision_subject(subject, sizeof(subject), root, revision) < 0)
+                subject[0] = '\0';
+        wlog_line(&w->log, "info", "applied", "revision", shortrev, "subject", subject, NULL);
 }
 
 static void reconcile(struct watch *w)
 {
-        struct manifest_load_opts lo = {.root = w->root};
+        char real[PATH_MAX];
+        const char *root = root_resolve(w->root, real);
+        struct manifest_load_opts lo = {.root = root};
         struct manifest_set set;
         struct apply_result res;
         struct apply_input in = {0};
@@ -378,7 +385,7 @@ static void reconcile(struct watch *w)
         struct plan_run run = {0};
         struct docker_call_stats before = {0}, after = {0};
         struct berth_err err;
-        const char **frozen = NULL;
+        const char **frozen = NULL, *failure = NULL;
         char trigger[256], n1[32], n2[32], n3[32], n4[32], d[32], calls[32];
         size_t i, done = 0, failed = 0, skipped = 0;
         double t0 = mono_s();
@@ -392,8 +399,10 @@ static void reconcile(struct watch *w)
         memset(&res, 0, sizeof(res));
         berth_err_clear(&err);
         if (manifest_load(&set, &lo, &err) < 0) {
-                logv(w, "error", "cannot read the manifests: nothing changed", "root", w->root,
-                     "error", err.msg, NULL);
+                wlog_line(&w->log, "error", "cannot read the manifests: nothing changed", "root",
+                          root, "error", err.msg, NULL);
+                if (w->o->state)
+                        agent_state_reconciled(w->o->state, NULL, NULL, NULL, 0, err.msg);
                 manifest_set_release(&set);
                 return;
         }
@@ -401,17 +410,21 @@ static void reconcile(struct watch *w)
         docker_client_stats(w->c, &before);
         if (docker_client_negotiate(w->c, &err) < 0 ||
             berth_lock_scope(&lock, w->o->scope, true, lock_waiting, w, &err) < 0) {
-                logv(w, "error", "cannot reconcile", "trigger", trigger, "error", err.msg, NULL);
+                wlog_line(&w->log, "error", "cannot reconcile", "trigger", trigger, "error",
+                          err.msg, NULL);
                 want(w, "retry", T_RETRY, ENGINE_RETRY_MS);
+                failure = err.msg;
                 goto out;
         }
         frozen = backoff_frozen(w);
         in.set = &set;
-        in.root = w->root;
+        in.root = root;
         in.scope = w->o->scope;
         in.also_frozen = frozen;
         if (apply_plan(&res, w->c, &in, &err) < 0) {
-                logv(w, "error", "cannot plan", "trigger", trigger, "error", err.msg, NULL);
+                wlog_line(&w->log, "error", "cannot plan", "trigger", trigger, "error", err.msg,
+                          NULL);
+                failure = err.msg;
                 goto out;
         }
         if (res.plan->nops) {
@@ -420,8 +433,10 @@ static void reconcile(struct watch *w)
                 eo.scope = w->o->scope;
                 eo.revision = res.revision[0] ? res.revision : NULL;
                 eo.stop = &stopsig_stop;
-                if (exec_run(&run, res.plan, &eo, &err) < 0)
-                        logv(w, "error", "cannot apply", "error", err.msg, NULL);
+                if (exec_run(&run, res.plan, &eo, &err) < 0) {
+                        wlog_line(&w->log, "error", "cannot apply", "error", err.msg, NULL);
+                        failure = err.msg;
+                }
                 own_remember(w, res.plan, w0, wall_ns());
                 log_failures(w, res.plan, &run);
                 backoff_update(w, res.plan, &run);
@@ -441,11 +456,21 @@ static void reconcile(struct watch *w)
         snprintf(n3, sizeof(n3), "%zu", failed);
         snprintf(n4, sizeof(n4), "%zu", skipped);
         snprintf(calls, sizeof(calls), "%lu", after.total - before.total + run.calls);
-        logv(w, failed || skipped ? "warn" : "info", "reconcile", "trigger", trigger, "changes", n1,
-             "done", n2, "failed", n3, "skipped", n4, "frozen_manifests",
-             set.nfailed ? "yes" : "no", "duration", num(d, sizeof(d), mono_s() - t0, 3),
-             "api_calls", calls, NULL);
+        wlog_line(&w->log, failed || skipped ? "warn" : "info", "reconcile", "trigger", trigger,
+                  "changes", n1, "done", n2, "failed", n3, "skipped", n4, "frozen_manifests",
+                  set.nfailed ? "yes" : "no", "duration", num(d, sizeof(d), mono_s() - t0, 3),
+                  "api_calls", calls, NULL);
+        if (!failed && !skipped && !failure && !set.nfailed)
+                log_applied(w, root, res.revision);
 out:
+        if (w->o->state) {
+                docker_client_stats(w->c, &after);
+                agent_state_reconciled(w->o->state, &set, res.plan ? &res : NULL,
+                                       run.nresults ? &run : NULL,
+                                       after.total - before.total + run.calls, failure);
+        }
+        if (w->o->reconciled)
+                w->o->reconciled(w->o->userdata);
         plan_run_release(&run);
         apply_result_release(&res);
         free(frozen);
@@ -465,7 +490,8 @@ static void events_close(struct watch *w, const char *why)
                 w->ev = NULL;
         }
         snprintf(ms, sizeof(ms), "%.1f", (double)w->reconnect_ms / 1000);
-        logv(w, "warn", "engine events stream lost", "error", why, "reconnect_in", ms, NULL);
+        wlog_line(&w->log, "warn", "engine events stream lost", "error", why, "reconnect_in", ms,
+                  NULL);
         timer_arm(w, T_RECONNECT, w->reconnect_ms, 0);
         w->reconnect_ms =
             w->reconnect_ms * 2 > RECONNECT_MAX_MS ? RECONNECT_MAX_MS : w->reconnect_ms * 2;
@@ -489,8 +515,8 @@ static int on_event(const struct docker_event *ev, void *ud)
                         backoff_fail(w, project);
         }
         snprintf(why, sizeof(why), "engine:%s:%s", ev->action, project ? project : "?");
-        logv(w, "info", "engine event", "action", ev->action, "container", ev->name, "project",
-             project ? project : "", NULL);
+        wlog_line(&w->log, "info", "engine event", "action", ev->action, "container", ev->name,
+                  "project", project ? project : "", NULL);
         want(w, why, T_EVENT, WATCH_EVENT_DELAY_MS);
         return 0;
 }
@@ -526,7 +552,7 @@ static void events_open(struct watch *w)
         }
         epoll_ctl(w->ep, EPOLL_CTL_ADD, docker_events_fd(w->ev), &ee);
         if (!first) {
-                logv(w, "info", "engine events stream back", NULL);
+                wlog_line(&w->log, "info", "engine events stream back", NULL);
                 want(w, "reconnect", T_EVENT, 1); /* events may have been lost */
         }
         w->reconnect_ms = RECONNECT_MIN_MS;
@@ -576,7 +602,8 @@ int watch_run(const struct watch_options *o, struct berth_err *err)
 
         memset(&w, 0, sizeof(w));
         w.o = o;
-        w.log = o->log ? o->log : stderr;
+        w.log.f = o->log ? o->log : stderr;
+        w.log.json = o->log_json;
         w.root = o->root ? o->root : MANIFEST_DEFAULT_ROOT;
         w.ep = -1;
         for (i = 0; i < T_COUNT; i++)
@@ -589,8 +616,8 @@ int watch_run(const struct watch_options *o, struct berth_err *err)
                 goto out;
         snprintf(dms, sizeof(dms), "%ld", debounce);
         snprintf(rs, sizeof(rs), "%ld", resync_ms / 1000);
-        logv(&w, "info", "watching", "root", w.root, "scope", o->scope, "debounce_ms", dms,
-             "resync_s", rs, NULL);
+        wlog_line(&w.log, "info", "watching", "root", w.root, "scope", o->scope, "debounce_ms", dms,
+                  "resync_s", rs, NULL);
         events_open(&w);
         timer_arm(&w, T_RESYNC, resync_ms, resync_ms);
         want(&w, "start", T_EVENT, 1);
@@ -610,14 +637,14 @@ int watch_run(const struct watch_options *o, struct berth_err *err)
                                 while (read(sig[0], buf, sizeof(buf)) > 0)
                                         ;
                                 if (atomic_exchange(&stopsig_hup, 0)) {
-                                        logv(&w, "info", "reload (SIGHUP)", NULL);
+                                        wlog_line(&w.log, "info", "reload (SIGHUP)", NULL);
                                         want(&w, "sighup", T_EVENT, 1);
                                 }
                         } else if (tag == TAG_FS) {
                                 changed = 0;
                                 if (fsw_read(w.fsw, &changed, err) < 0)
-                                        logv(&w, "error", "manifest watcher", "error", err->msg,
-                                             NULL);
+                                        wlog_line(&w.log, "error", "manifest watcher", "error",
+                                                  err->msg, NULL);
                                 if (changed) {
                                         w.debouncing = 1;
                                         want(&w, "manifests", T_DEBOUNCE, debounce);
@@ -641,7 +668,7 @@ int watch_run(const struct watch_options *o, struct berth_err *err)
                         }
                 }
         }
-        logv(&w, "info", "stopping (signal)", NULL);
+        wlog_line(&w.log, "info", "stopping (signal)", NULL);
         r = 0;
 out:
         own_forget(&w);

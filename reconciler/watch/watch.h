@@ -32,8 +32,13 @@
  * project off (started, dies, started...); one that stayed up longer
  * resets the count.
  *
+ * A root with a symlink on its way (git-sync's or berth sync's current ->
+ * tree) is resolved once per reconcile: one reconcile reads one tree.
+ *
  * Logs: one line per reconcile (trigger, changes, results, duration, API
- * calls), per failure and per manifest problem, in text or JSON.
+ * calls), per failure and per manifest problem, and `applied` with the
+ * commit and its subject when a new commit was applied with no failure;
+ * text or JSON.
  *
  * May not use: cli.
  */
@@ -43,6 +48,8 @@
 #include <stdio.h>
 
 #include "common/err.h"
+
+struct agent_state;
 
 #define WATCH_DEFAULT_DEBOUNCE_MS 500
 #define WATCH_DEFAULT_RESYNC_S 300
@@ -57,6 +64,11 @@ struct watch_options {
         int parallel;      /* <= 0: the executor's default */
         int log_json;      /* one JSON object per line */
         FILE *log;         /* NULL: stderr */
+        /* berth sync's hooks: each reconcile is recorded in state (NULL:
+         * not recorded), then reconciled(userdata) is called (NULL: none). */
+        struct agent_state *state;
+        void (*reconciled)(void *userdata);
+        void *userdata;
 };
 
 /* Run until SIGINT/SIGTERM (0) or a failure to set up (the watcher, the
