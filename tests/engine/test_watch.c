@@ -37,6 +37,7 @@
 #include <jansson.h>
 
 #include "berth_cli.h"
+#include "berth_daemon.h"
 #include "berth_test.h"
 #include "docker/container.h"
 
@@ -46,42 +47,17 @@
  * a second reconcile: the debounce and then some. */
 #define SETTLE_MS 1500
 
-/* The watch child of this test process, and its log. */
-static pid_t watch_pid = -1;
-static char log_path[PATH_MAX];
 /* The socat proxy's process group (engine_restart_is_survived). */
 static pid_t proxy_pid = -1;
 
-/* ---- time --------------------------------------------------------------- */
-
-static double now_s(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void sleep_ms(long ms)
-{
-        struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-
-        while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-                ;
-}
-
 /* ---- the watch child ---------------------------------------------------- */
 
-/* Start berth [-H host] watch -f root in the suite's scope, logging JSON to
- * a file of a directory of its own. */
+/* Start berth [-H host] watch -f root in the suite's scope, logging JSON. */
 static void watch_spawn(const char *root, const char *host)
 {
-        const char *logdir = bt_tmpdir(), *args[12];
-        char out[PATH_MAX];
+        const char *args[12];
         size_t n = 0;
 
-        snprintf(log_path, sizeof(log_path), "%s/watch.log", logdir);
-        snprintf(out, sizeof(out), "%s/watch.out", logdir);
         if (host) {
                 args[n++] = "-H";
                 args[n++] = host;
@@ -94,33 +70,7 @@ static void watch_spawn(const char *root, const char *host)
         args[n++] = "--log-format";
         args[n++] = "json";
         args[n] = NULL;
-        watch_pid = bt_berth_spawn(out, log_path, args);
-}
-
-/* Wait for the child to exit (up to timeout_s); its exit status, 128 +
- * signal when killed, -1 when it is still running. */
-static int watch_reap(double timeout_s)
-{
-        double end = now_s() + timeout_s;
-        int status;
-        pid_t r;
-
-        if (watch_pid < 0)
-                return -1;
-        for (;;) {
-                r = waitpid(watch_pid, &status, WNOHANG);
-                if (r == watch_pid) {
-                        watch_pid = -1;
-                        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-                }
-                if (r < 0 && errno != EINTR) {
-                        watch_pid = -1;
-                        return -1;
-                }
-                if (now_s() >= end)
-                        return -1;
-                sleep_ms(20);
-        }
+        bt_daemon_spawn(args);
 }
 
 static void proxy_stop(void)
@@ -139,148 +89,12 @@ static void proxy_stop(void)
  * sanitizers, that also says it leaked nothing). */
 static void children_stop(void)
 {
-        int status = 0;
+        int status = bt_daemon_stop();
 
-        if (watch_pid > 0) {
-                kill(watch_pid, SIGTERM);
-                status = watch_reap(30);
-                if (watch_pid > 0) {
-                        kill(watch_pid, SIGKILL);
-                        while (waitpid(watch_pid, NULL, 0) < 0 && errno == EINTR)
-                                ;
-                        watch_pid = -1;
-                }
-        }
         proxy_stop();
         ck_assert_msg(status == 0,
                       "berth watch exited %d on SIGTERM (-1: it did not); its log:\n%s", status,
-                      bt_file_read(log_path));
-}
-
-/* Abort (showing the log) when the child is no longer running. */
-static void watch_alive(void)
-{
-        int status = watch_reap(0);
-
-        if (status >= 0)
-                ck_abort_msg("berth watch exited (status %d); its log:\n%s", status,
-                             bt_file_read(log_path));
-}
-
-/* ---- the log ------------------------------------------------------------ */
-
-/* The log's complete lines, each parsed (a JSON array; json_decref it).
- * A line that is not a JSON object fails the test. */
-static json_t *log_lines(void)
-{
-        char *text = bt_file_read(log_path), *p = text, *nl;
-        json_t *v = json_array(), *line;
-        json_error_t je;
-
-        while ((nl = strchr(p, '\n'))) {
-                *nl = '\0';
-                line = json_loads(p, 0, &je);
-                ck_assert_msg(json_is_object(line), "a log line is not a JSON object (%s):\n%s",
-                              je.text, p);
-                json_array_append_new(v, line);
-                p = nl + 1;
-        }
-        free(text);
-        return v;
-}
-
-static size_t log_mark(void)
-{
-        json_t *v = log_lines();
-        size_t n = json_array_size(v);
-
-        json_decref(v);
-        return n;
-}
-
-static const char *field(const json_t *line, const char *key)
-{
-        const char *s = json_string_value(json_object_get(line, key));
-
-        return s ? s : "";
-}
-
-static long field_long(const json_t *line, const char *key)
-{
-        const char *s = field(line, key);
-        char *end;
-        long v = strtol(s, &end, 10);
-
-        ck_assert_msg(*s && !*end, "%s is not a number: '%s'", key, s);
-        return v;
-}
-
-/* Does line have msg, and (key not NULL) key's value containing part? */
-static int line_is(const json_t *line, const char *msg, const char *key, const char *part)
-{
-        return !strcmp(field(line, "msg"), msg) && (!key || strstr(field(line, key), part));
-}
-
-/* The lines from index `from` on that match (a new array). */
-static json_t *log_select(size_t from, const char *msg, const char *key, const char *part)
-{
-        json_t *v = log_lines(), *out = json_array(), *line;
-        size_t i;
-
-        json_array_foreach(v, i, line)
-        {
-                if (i >= from && line_is(line, msg, key, part))
-                        json_array_append(out, line);
-        }
-        json_decref(v);
-        return out;
-}
-
-static size_t log_count(size_t from, const char *msg, const char *key, const char *part)
-{
-        json_t *v = log_select(from, msg, key, part);
-        size_t n = json_array_size(v);
-
-        json_decref(v);
-        return n;
-}
-
-/* Wait up to timeout_s for the nth (1-based) line from `from` on that
- * matches; returns it (json_decref it) and its index in *at (may be NULL). */
-static json_t *log_wait_nth(size_t *at, size_t from, size_t nth, const char *msg, const char *key,
-                            const char *part, double timeout_s)
-{
-        double end = now_s() + timeout_s;
-        json_t *v, *line;
-        size_t i, seen;
-
-        for (;;) {
-                v = log_lines();
-                seen = 0;
-                json_array_foreach(v, i, line)
-                {
-                        if (i < from || !line_is(line, msg, key, part) || ++seen < nth)
-                                continue;
-                        json_incref(line);
-                        json_decref(v);
-                        if (at)
-                                *at = i;
-                        return line;
-                }
-                json_decref(v);
-                if (now_s() >= end)
-                        ck_abort_msg("no log line '%s'%s%s%s%s (#%zu) within %.0f s; the log:\n%s",
-                                     msg, key ? " with " : "", key ? key : "", key ? " ~ " : "",
-                                     key ? part : "", nth, timeout_s, bt_file_read(log_path));
-                watch_alive();
-                sleep_ms(50);
-        }
-}
-
-static json_t *log_wait(size_t *at, size_t from, const char *msg, const char *key, const char *part,
-                        double timeout_s)
-{
-        return log_wait_nth(at, from, 1, msg, key, part, timeout_s);
+                      bt_file_read(bt_daemon_log));
 }
 
 /* Start watch on root and wait for its first reconcile; returns the log
@@ -291,7 +105,7 @@ static size_t watch_start(const char *root, const char *host)
         json_t *line;
 
         watch_spawn(root, host);
-        line = log_wait(&at, 0, "reconcile", "trigger", "start", 30);
+        line = bt_log_wait(&at, 0, "reconcile", "trigger", "start", 30);
         json_decref(line);
         return at + 1;
 }
@@ -302,17 +116,17 @@ static void one_manifests_reconcile(size_t from, const char *what)
 {
         json_t *v, *line;
 
-        sleep_ms(SETTLE_MS);
-        watch_alive();
-        v = log_select(from, "reconcile", NULL, NULL);
+        bt_sleep_ms(SETTLE_MS);
+        bt_daemon_alive();
+        v = bt_log_select(from, "reconcile", NULL, NULL);
         ck_assert_msg(json_array_size(v) == 1, "%s: %zu reconciles, not 1; the log:\n%s", what,
-                      json_array_size(v), bt_file_read(log_path));
+                      json_array_size(v), bt_file_read(bt_daemon_log));
         line = json_array_get(v, 0);
-        ck_assert_str_eq(field(line, "trigger"), "manifests");
-        ck_assert_str_eq(field(line, "failed"), "0");
-        ck_assert_str_eq(field(line, "skipped"), "0");
-        printf("%s: 1 reconcile, %s changes in %s s\n", what, field(line, "changes"),
-               field(line, "duration"));
+        ck_assert_str_eq(bt_log_field(line, "trigger"), "manifests");
+        ck_assert_str_eq(bt_log_field(line, "failed"), "0");
+        ck_assert_str_eq(bt_log_field(line, "skipped"), "0");
+        printf("%s: 1 reconcile, %s changes in %s s\n", what, bt_log_field(line, "changes"),
+               bt_log_field(line, "duration"));
         json_decref(v);
 }
 
@@ -363,23 +177,23 @@ static char *running(const char *first, ...)
  * seconds it took. */
 static double state_wait(char *want, double timeout_s)
 {
-        double t0 = now_s();
+        double t0 = bt_now_s();
         char *have;
 
         for (;;) {
                 have = bt_snapshot(NULL, 0);
                 if (!strcmp(have, want))
                         break;
-                if (now_s() - t0 >= timeout_s)
+                if (bt_now_s() - t0 >= timeout_s)
                         ck_abort_msg("after %.0f s the scope holds:\n%s\nwanted:\n%s\nthe log:\n%s",
-                                     timeout_s, have, want, bt_file_read(log_path));
+                                     timeout_s, have, want, bt_file_read(bt_daemon_log));
                 free(have);
-                watch_alive();
-                sleep_ms(50);
+                bt_daemon_alive();
+                bt_sleep_ms(50);
         }
         free(have);
         free(want);
-        return now_s() - t0;
+        return bt_now_s() - t0;
 }
 
 /* The container's id, or "" when it does not exist; *is_running set. */
@@ -409,7 +223,7 @@ static void running_id(char id[80], const char *name)
  * took. */
 static double replaced_wait(const char *name, const char *old_id, double timeout_s)
 {
-        double t0 = now_s();
+        double t0 = bt_now_s();
         char now[80];
         int up;
 
@@ -417,13 +231,13 @@ static double replaced_wait(const char *name, const char *old_id, double timeout
                 container_id(now, &up, name);
                 if (up && strcmp(now, old_id))
                         break;
-                if (now_s() - t0 >= timeout_s)
+                if (bt_now_s() - t0 >= timeout_s)
                         ck_abort_msg("'%s' was not replaced within %.0f s; the log:\n%s", name,
-                                     timeout_s, bt_file_read(log_path));
-                watch_alive();
-                sleep_ms(50);
+                                     timeout_s, bt_file_read(bt_daemon_log));
+                bt_daemon_alive();
+                bt_sleep_ms(50);
         }
-        return now_s() - t0;
+        return bt_now_s() - t0;
 }
 
 /* Config.Env of the container has kv. */
@@ -469,7 +283,7 @@ static char *mkdir_in(const char *dir, const char *name)
 static json_t *edit_applied(const char *root, const char *project, const char *kv, const char *what)
 {
         char old[80], *file = bt_fmt("%s.yaml", project);
-        size_t mark = log_mark();
+        size_t mark = bt_log_mark();
         json_t *line;
         double lat;
 
@@ -478,7 +292,7 @@ static json_t *edit_applied(const char *root, const char *project, const char *k
         lat = replaced_wait(cname(project, "s"), old, 15);
         printf("%s -> container recreated: %.2f s\n", what, lat);
         env_has(cname(project, "s"), kv);
-        line = log_wait(NULL, mark, "reconcile", "trigger", "manifests", 5);
+        line = bt_log_wait(NULL, mark, "reconcile", "trigger", "manifests", 5);
         free(file);
         return line;
 }
@@ -498,60 +312,60 @@ START_TEST(manifest_changes_are_followed)
         state_wait(running(cname("b", "s"), NULL), 10);
 
         /* a new manifest: its containers run */
-        mark = log_mark();
+        mark = bt_log_mark();
         bt_manifest(root, "a.yaml", "a", env_service("s", "V=1"), NULL);
         lat = state_wait(running(cname("a", "s"), cname("b", "s"), NULL), 15);
-        line = log_wait(NULL, mark, "reconcile", "trigger", "manifests", 5);
+        line = bt_log_wait(NULL, mark, "reconcile", "trigger", "manifests", 5);
         printf("new manifest -> container running: %.2f s (debounce %.1f s, reconcile %s s)\n", lat,
-               DEBOUNCE_S, field(line, "duration"));
-        ck_assert_str_eq(field(line, "changes"), "2"); /* a's network and container */
-        ck_assert_str_eq(field(line, "done"), "2");
+               DEBOUNCE_S, bt_log_field(line, "duration"));
+        ck_assert_str_eq(bt_log_field(line, "changes"), "2"); /* a's network and container */
+        ck_assert_str_eq(bt_log_field(line, "done"), "2");
         json_decref(line);
 
         /* an edit: that container is recreated, the other left alone */
         running_id(id, cname("b", "s"));
         line = edit_applied(root, "a", "V=2", "edited manifest");
-        ck_assert_str_eq(field(line, "changes"), "1");
+        ck_assert_str_eq(bt_log_field(line, "changes"), "1");
         json_decref(line);
         running_id(old, cname("b", "s"));
         ck_assert_str_eq(old, id);
 
         /* deleted: its containers go */
-        mark = log_mark();
+        mark = bt_log_mark();
         path = bt_fmt("%s/a.yaml", root);
         ck_assert_int_eq(unlink(path), 0);
         free(path);
         lat = state_wait(running(cname("b", "s"), NULL), 15);
         printf("deleted manifest -> containers removed: %.2f s\n", lat);
-        line = log_wait(NULL, mark, "reconcile", "trigger", "manifests", 5);
-        ck_assert_str_eq(field(line, "changes"), "2"); /* a's container and network */
-        ck_assert_str_eq(field(line, "done"), "2");
+        line = bt_log_wait(NULL, mark, "reconcile", "trigger", "manifests", 5);
+        ck_assert_str_eq(bt_log_field(line, "changes"), "2"); /* a's container and network */
+        ck_assert_str_eq(bt_log_field(line, "done"), "2");
         json_decref(line);
 
         /* an invalid edit: nothing changes, the error names file:line:col */
         running_id(old, cname("b", "s"));
-        mark = log_mark();
+        mark = bt_log_mark();
         bt_manifest(root, "b.yaml", "b", bt_service("s", "    restart: sometimes\n"), NULL);
-        line = log_wait(NULL, mark, "reconcile", "trigger", "manifests", 15);
-        ck_assert_str_eq(field(line, "frozen_manifests"), "yes");
-        ck_assert_str_eq(field(line, "changes"), "0");
+        line = bt_log_wait(NULL, mark, "reconcile", "trigger", "manifests", 15);
+        ck_assert_str_eq(bt_log_field(line, "frozen_manifests"), "yes");
+        ck_assert_str_eq(bt_log_field(line, "changes"), "0");
         json_decref(line);
-        v = log_select(mark, "manifest", "problem", "/b.yaml:7:14: services.s.restart");
+        v = bt_log_select(mark, "manifest", "problem", "/b.yaml:7:14: services.s.restart");
         ck_assert_msg(json_array_size(v) == 1, "no manifest problem at b.yaml:7:14; the log:\n%s",
-                      bt_file_read(log_path));
-        ck_assert_str_eq(field(json_array_get(v, 0), "level"), "error");
-        printf("invalid edit logged: %s\n", field(json_array_get(v, 0), "problem"));
+                      bt_file_read(bt_daemon_log));
+        ck_assert_str_eq(bt_log_field(json_array_get(v, 0), "level"), "error");
+        printf("invalid edit logged: %s\n", bt_log_field(json_array_get(v, 0), "problem"));
         json_decref(v);
-        sleep_ms(SETTLE_MS);
-        ck_assert_uint_eq(log_count(mark, "reconcile", NULL, NULL), 1);
+        bt_sleep_ms(SETTLE_MS);
+        ck_assert_uint_eq(bt_log_count(mark, "reconcile", NULL, NULL), 1);
         running_id(id, cname("b", "s"));
         ck_assert_str_eq(id, old);
         state_wait(running(cname("b", "s"), NULL), 0);
 
         /* fixed (with a change): applied */
         line = edit_applied(root, "b", "FIXED=1", "fixed manifest");
-        ck_assert_str_eq(field(line, "frozen_manifests"), "no");
-        ck_assert_str_eq(field(line, "failed"), "0");
+        ck_assert_str_eq(bt_log_field(line, "frozen_manifests"), "no");
+        ck_assert_str_eq(bt_log_field(line, "failed"), "0");
         json_decref(line);
         free(root);
 }
@@ -603,11 +417,11 @@ START_TEST(vim_save_is_one_reconcile)
         probe = bt_fmt("%s/4913", root);
         tmp = bt_fmt("%s/a.yaml.tmp", root);
         dst = bt_fmt("%s/a.yaml", root);
-        mark = log_mark();
+        mark = bt_log_mark();
         write_at(swp, "b0VIM 9.0\n");
-        sleep_ms(600);
+        bt_sleep_ms(600);
         write_at(swp, "b0VIM 9.0\nedited\n");
-        sleep_ms(600);
+        bt_sleep_ms(600);
         write_at(probe, "");
         ck_assert_int_eq(unlink(probe), 0);
         bt_manifest(root, "a.yaml.tmp", "a", env_service("s", "V=2"), NULL);
@@ -650,7 +464,7 @@ START_TEST(git_checkout_is_one_reconcile)
         watch_start(repo, NULL);
         state_wait(running(cname("a", "s"), cname("b", "s"), NULL), 10);
         running_id(old, cname("a", "s"));
-        mark = log_mark();
+        mark = bt_log_mark();
         BT_GIT(repo, "checkout", "-q", "next");
         lat = state_wait(running(cname("a", "s"), cname("c", "s"), NULL), 15);
         replaced_wait(cname("a", "s"), old, 5);
@@ -681,14 +495,14 @@ START_TEST(symlink_swap_is_one_reconcile)
          * new link at it, rename the link over the old one, remove the old */
         bt_manifest(v2, "a.yaml", "a", env_service("s", "V=2"), NULL);
         bt_manifest(v2, "c.yaml", "c", bt_service("s", NULL), NULL);
-        mark = log_mark();
+        mark = bt_log_mark();
         ck_assert_int_eq(symlink("v2", next), 0);
         ck_assert_msg(rename(next, root) == 0, "rename: %s", strerror(errno));
         lat = state_wait(running(cname("a", "s"), cname("c", "s"), NULL), 15);
         replaced_wait(cname("a", "s"), old, 5);
         env_has(cname("a", "s"), "V=2");
         /* the old revision is removed later: it is not watched any more */
-        json_decref(log_wait(NULL, mark, "reconcile", NULL, NULL, 5));
+        json_decref(bt_log_wait(NULL, mark, "reconcile", NULL, NULL, 5));
         path_rm(v1);
         printf("symlink swap -> engine matches the new target: %.2f s\n", lat);
         one_manifests_reconcile(mark, "symlink swap");
@@ -710,7 +524,7 @@ static char *started_at(const char *name)
 
         memset(&info, 0, sizeof(info));
         ck_assert_msg(docker_container_inspect(&info, bt_client(), name, &err) == 0, "%s", err.msg);
-        s = strdup(field(json_object_get(info.raw, "State"), "StartedAt"));
+        s = strdup(bt_log_field(json_object_get(info.raw, "State"), "StartedAt"));
         docker_container_info_release(&info);
         return s;
 }
@@ -729,8 +543,8 @@ START_TEST(killed_and_removed_containers_are_repaired)
         state_wait(running(cname("a", "k"), cname("a", "r"), NULL), 10);
         running_id(removed, cname("a", "r"));
         started = started_at(cname("a", "k"));
-        mark = log_mark();
-        t0 = now_s();
+        mark = bt_log_mark();
+        t0 = bt_now_s();
         ck_assert_msg(docker_container_kill(bt_client(), cname("a", "k"), NULL, &err) == 0, "%s",
                       err.msg);
         ck_assert_msg(
@@ -745,27 +559,27 @@ START_TEST(killed_and_removed_containers_are_repaired)
                 container_id(id, &up, cname("a", "r"));
                 if (restarted && up && strcmp(id, removed))
                         break;
-                ck_assert_msg(now_s() - t0 < 5,
+                ck_assert_msg(bt_now_s() - t0 < 5,
                               "killed and removed containers not repaired within 5 s; the "
                               "log:\n%s",
-                              bt_file_read(log_path));
-                watch_alive();
-                sleep_ms(20);
+                              bt_file_read(bt_daemon_log));
+                bt_daemon_alive();
+                bt_sleep_ms(20);
         }
-        lat = now_s() - t0;
+        lat = bt_now_s() - t0;
         printf("container killed and another removed by hand -> both running again: %.2f s\n", lat);
         state_wait(running(cname("a", "k"), cname("a", "r"), NULL), 0);
         /* the engine's events triggered it, and every repair worked */
-        sleep_ms(SETTLE_MS);
-        v = log_select(mark, "reconcile", NULL, NULL);
+        bt_sleep_ms(SETTLE_MS);
+        v = bt_log_select(mark, "reconcile", NULL, NULL);
         ck_assert_uint_ge(json_array_size(v), 1);
         json_array_foreach(v, i, line)
         {
-                engine |= strstr(field(line, "trigger"), "engine:") != NULL;
-                ck_assert_str_eq(field(line, "failed"), "0");
+                engine |= strstr(bt_log_field(line, "trigger"), "engine:") != NULL;
+                ck_assert_str_eq(bt_log_field(line, "failed"), "0");
         }
         ck_assert_msg(engine, "no reconcile triggered by the engine's events; the log:\n%s",
-                      bt_file_read(log_path));
+                      bt_file_read(bt_daemon_log));
         json_decref(v);
         free(started);
         free(root);
@@ -832,8 +646,8 @@ static void proxy_start(const char *sock, const char *logfile)
         }
         free(listen);
         free(target);
-        for (t0 = now_s(); !can_connect(sock); sleep_ms(20))
-                ck_assert_msg(now_s() - t0 < 10, "socat did not listen on %s (is it installed?)",
+        for (t0 = bt_now_s(); !can_connect(sock); bt_sleep_ms(20))
+                ck_assert_msg(bt_now_s() - t0 < 10, "socat did not listen on %s (is it installed?)",
                               sock);
 }
 
@@ -855,35 +669,35 @@ START_TEST(engine_restart_is_survived)
         state_wait(running(cname("a", "s"), NULL), 10);
 
         /* the engine goes away: the events stream ends */
-        mark = log_mark();
+        mark = bt_log_mark();
         proxy_stop();
-        line = log_wait(NULL, mark, "engine events stream lost", NULL, NULL, 10);
-        printf("engine gone: '%s', reconnect in %s s\n", field(line, "error"),
-               field(line, "reconnect_in"));
+        line = bt_log_wait(NULL, mark, "engine events stream lost", NULL, NULL, 10);
+        printf("engine gone: '%s', reconnect in %s s\n", bt_log_field(line, "error"),
+               bt_log_field(line, "reconnect_in"));
         json_decref(line);
 
         /* a container dies while watch cannot see it */
         ck_assert_msg(docker_container_kill(bt_client(), cname("a", "s"), NULL, &err) == 0, "%s",
                       err.msg);
-        for (t0 = now_s(); container_id(id, &up, cname("a", "s")), up; sleep_ms(20))
-                ck_assert_msg(now_s() - t0 < 10, "the killed container still runs");
-        sleep_ms(1500);
-        down = log_mark();
-        ck_assert_uint_eq(log_count(mark, "reconcile", NULL, NULL), 0);
+        for (t0 = bt_now_s(); container_id(id, &up, cname("a", "s")), up; bt_sleep_ms(20))
+                ck_assert_msg(bt_now_s() - t0 < 10, "the killed container still runs");
+        bt_sleep_ms(1500);
+        down = bt_log_mark();
+        ck_assert_uint_eq(bt_log_count(mark, "reconcile", NULL, NULL), 0);
 
         /* the engine is back: events again, and a full reconcile repairs it */
-        t0 = now_s();
+        t0 = bt_now_s();
         proxy_start(sock, plog);
-        json_decref(log_wait(NULL, down, "engine events stream back", NULL, NULL, 40));
-        back = now_s() - t0;
-        line = log_wait(NULL, down, "reconcile", "trigger", "reconnect", 15);
+        json_decref(bt_log_wait(NULL, down, "engine events stream back", NULL, NULL, 40));
+        back = bt_now_s() - t0;
+        line = bt_log_wait(NULL, down, "reconcile", "trigger", "reconnect", 15);
         state_wait(running(cname("a", "s"), NULL), 15);
-        lat = now_s() - t0;
+        lat = bt_now_s() - t0;
         printf("engine back -> events stream back after %.2f s, the container killed meanwhile "
                "running after %.2f s (trigger %s)\n",
-               back, lat, field(line, "trigger"));
-        ck_assert_str_eq(field(line, "changes"), "1");
-        ck_assert_str_eq(field(line, "done"), "1");
+               back, lat, bt_log_field(line, "trigger"));
+        ck_assert_str_eq(bt_log_field(line, "changes"), "1");
+        ck_assert_str_eq(bt_log_field(line, "done"), "1");
         json_decref(line);
         free(root);
         free(sock);
@@ -932,8 +746,8 @@ static double burst(const char *root, const char *dir, const char *ext, const ch
         size_t i;
         int fd;
 
-        ck_assert_int_eq(kill(watch_pid, SIGSTOP), 0);
-        t0 = now_s();
+        ck_assert_int_eq(kill(bt_daemon_pid, SIGSTOP), 0);
+        t0 = bt_now_s();
         for (i = 0; i < BURST_FILES; i++) {
                 snprintf(path, sizeof(path), "%s/f%05zu.%s", dir, i, ext);
                 fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
@@ -945,8 +759,8 @@ static double burst(const char *root, const char *dir, const char *ext, const ch
                 snprintf(path, sizeof(path), "%s/f%05zu.%s", dir, i, ext);
                 ck_assert_int_eq(unlink(path), 0);
         }
-        t0 = now_s() - t0;
-        ck_assert_int_eq(kill(watch_pid, SIGCONT), 0);
+        t0 = bt_now_s() - t0;
+        ck_assert_int_eq(kill(bt_daemon_pid, SIGCONT), 0);
         free(kv);
         return t0;
 }
@@ -962,24 +776,24 @@ static void burst_applied(size_t mark, const char *old_id, const char *value, co
 
         lat = replaced_wait(cname("a", "s"), old_id, 20);
         env_has(cname("a", "s"), kv);
-        sleep_ms(SETTLE_MS);
-        watch_alive();
-        v = log_select(mark, "reconcile", NULL, NULL);
+        bt_sleep_ms(SETTLE_MS);
+        bt_daemon_alive();
+        v = bt_log_select(mark, "reconcile", NULL, NULL);
         printf("%s: %d files made and removed in %.2f s (%d events, queue limit %ld); the change "
                "among the dropped events applied %.2f s later by %zu reconcile(s) (the first "
                "took %s s)\n",
                what, BURST_FILES, took, 3 * BURST_FILES + 2, limit, lat, json_array_size(v),
-               field(json_array_get(v, 0), "duration"));
+               bt_log_field(json_array_get(v, 0), "duration"));
         ck_assert_msg(json_array_size(v) >= 1 && json_array_size(v) <= 2,
                       "%zu reconciles after the overflow; the log:\n%s", json_array_size(v),
-                      bt_file_read(log_path));
+                      bt_file_read(bt_daemon_log));
         json_array_foreach(v, i, line)
         {
-                ck_assert_str_eq(field(line, "trigger"), "manifests");
-                ck_assert_str_eq(field(line, "failed"), "0");
+                ck_assert_str_eq(bt_log_field(line, "trigger"), "manifests");
+                ck_assert_str_eq(bt_log_field(line, "failed"), "0");
         }
         json_decref(v);
-        ck_assert_uint_eq(log_count(mark, "manifest", NULL, NULL), 0);
+        ck_assert_uint_eq(bt_log_count(mark, "manifest", NULL, NULL), 0);
         state_wait(running(cname("a", "s"), cname("b", "s"), NULL), 0);
         free(kv);
 }
@@ -1002,13 +816,13 @@ START_TEST(inotify_overflow_is_one_reload)
 
         /* files that do not matter: the overflow alone says something changed */
         running_id(old, cname("a", "s"));
-        mark = log_mark();
+        mark = bt_log_mark();
         took = burst(root, many, "txt", "2");
         burst_applied(mark, old, "2", "overflow by other files", took, limit);
 
         /* manifests in a subdirectory, made and removed */
         running_id(old, cname("a", "s"));
-        mark = log_mark();
+        mark = bt_log_mark();
         took = burst(root, many, "yaml", "3");
         burst_applied(mark, old, "3", "overflow by manifests", took, limit);
         free(many);
@@ -1050,16 +864,17 @@ START_TEST(idle_means_no_wakeups)
         bt_manifest(root, "a.yaml", "a", bt_service("s", NULL), NULL);
         watch_start(root, NULL);
         state_wait(running(cname("a", "s"), NULL), 10);
-        sleep_ms(2000); /* the first reconcile's own events have come and gone */
-        lines = log_mark();
-        before = ctxt_switches(watch_pid);
-        sleep_ms(10000);
-        after = ctxt_switches(watch_pid);
-        watch_alive();
+        bt_sleep_ms(2000); /* the first reconcile's own events have come and gone */
+        lines = bt_log_mark();
+        before = ctxt_switches(bt_daemon_pid);
+        bt_sleep_ms(10000);
+        after = ctxt_switches(bt_daemon_pid);
+        bt_daemon_alive();
         printf("10 s idle: %ld context switches (%ld so far), %zu new log lines\n", after - before,
-               after, log_mark() - lines);
+               after, bt_log_mark() - lines);
         ck_assert_int_gt(before, 0); /* the counters were read */
-        ck_assert_msg(log_mark() == lines, "watch logged while idle:\n%s", bt_file_read(log_path));
+        ck_assert_msg(bt_log_mark() == lines, "watch logged while idle:\n%s",
+                      bt_file_read(bt_daemon_log));
         ck_assert_msg(after == before, "watch woke up %ld times in 10 s of idle", after - before);
         free(root);
 }
@@ -1080,15 +895,15 @@ START_TEST(sighup_reloads_and_sigterm_stops_an_apply)
         state_wait(running(cname("a", "s"), NULL), 10);
 
         /* SIGHUP: reload now */
-        mark = log_mark();
-        ck_assert_int_eq(kill(watch_pid, SIGHUP), 0);
-        json_decref(log_wait(NULL, mark, "reload (SIGHUP)", NULL, NULL, 5));
-        line = log_wait(NULL, mark, "reconcile", "trigger", "sighup", 5);
-        ck_assert_str_eq(field(line, "changes"), "0");
+        mark = bt_log_mark();
+        ck_assert_int_eq(kill(bt_daemon_pid, SIGHUP), 0);
+        json_decref(bt_log_wait(NULL, mark, "reload (SIGHUP)", NULL, NULL, 5));
+        line = bt_log_wait(NULL, mark, "reconcile", "trigger", "sighup", 5);
+        ck_assert_str_eq(bt_log_field(line, "changes"), "0");
         json_decref(line);
 
         /* a long apply: app waits for dep to be healthy, 5 s after it starts */
-        mark = log_mark();
+        mark = bt_log_mark();
         dep = bt_fmt("  dep:\n"
                      "    image: %s\n"
                      "    command: [\"sh\", \"-c\", \"sleep 5; touch /ok; exec sleep 3600\"]\n"
@@ -1102,38 +917,40 @@ START_TEST(sighup_reloads_and_sigterm_stops_an_apply)
                                 "      dep:\n"
                                 "        condition: service_healthy\n");
         bt_manifest(root, "g.yaml", "g", dep, app, NULL);
-        for (t0 = now_s(); container_id(id, &up, cname("g", "dep")), !up; sleep_ms(20)) {
-                ck_assert_msg(now_s() - t0 < 15, "dep never started; the log:\n%s",
-                              bt_file_read(log_path));
-                watch_alive();
+        for (t0 = bt_now_s(); container_id(id, &up, cname("g", "dep")), !up; bt_sleep_ms(20)) {
+                ck_assert_msg(bt_now_s() - t0 < 15, "dep never started; the log:\n%s",
+                              bt_file_read(bt_daemon_log));
+                bt_daemon_alive();
         }
-        sleep_ms(500);
-        t0 = now_s();
-        ck_assert_int_eq(kill(watch_pid, SIGTERM), 0);
-        status = watch_reap(15);
-        took = now_s() - t0;
+        bt_sleep_ms(500);
+        t0 = bt_now_s();
+        ck_assert_int_eq(kill(bt_daemon_pid, SIGTERM), 0);
+        status = bt_daemon_reap(15);
+        took = bt_now_s() - t0;
         printf("SIGTERM during a gate wait -> exit %d after %.2f s\n", status, took);
         ck_assert_msg(status == 0, "watch exited %d after SIGTERM; the log:\n%s", status,
-                      bt_file_read(log_path));
+                      bt_file_read(bt_daemon_log));
         ck_assert_msg(took < 3.5, "watch waited %.1f s for the gate after SIGTERM", took);
-        json_decref(log_wait(NULL, mark, "stopping (signal)", NULL, NULL, 0));
-        line = log_wait(NULL, mark, "reconcile", "trigger", "manifests", 0);
+        json_decref(bt_log_wait(NULL, mark, "stopping (signal)", NULL, NULL, 0));
+        line = bt_log_wait(NULL, mark, "reconcile", "trigger", "manifests", 0);
         printf("  the interrupted reconcile: changes=%s done=%s failed=%s skipped=%s\n",
-               field(line, "changes"), field(line, "done"), field(line, "failed"),
-               field(line, "skipped"));
-        ck_assert_int_gt(field_long(line, "failed") + field_long(line, "skipped"), 0);
-        ck_assert_int_lt(field_long(line, "done"), field_long(line, "changes"));
+               bt_log_field(line, "changes"), bt_log_field(line, "done"),
+               bt_log_field(line, "failed"), bt_log_field(line, "skipped"));
+        ck_assert_int_gt(bt_log_field_long(line, "failed") + bt_log_field_long(line, "skipped"), 0);
+        ck_assert_int_lt(bt_log_field_long(line, "done"), bt_log_field_long(line, "changes"));
         json_decref(line);
         /* the log names what did not start */
-        v = log_select(mark, "operation", "name", cname("g", "app"));
+        v = bt_log_select(mark, "operation", "name", cname("g", "app"));
         json_array_foreach(v, i, line)
         {
-                printf("  not started: %s %s: %s (%s)\n", field(line, "op"), field(line, "name"),
-                       field(line, "result"), field(line, "message"));
+                printf("  not started: %s %s: %s (%s)\n", bt_log_field(line, "op"),
+                       bt_log_field(line, "name"), bt_log_field(line, "result"),
+                       bt_log_field(line, "message"));
                 reported = 1;
         }
         json_decref(v);
-        ck_assert_msg(reported, "no operation line for app; the log:\n%s", bt_file_read(log_path));
+        ck_assert_msg(reported, "no operation line for app; the log:\n%s",
+                      bt_file_read(bt_daemon_log));
         container_id(id, &up, cname("g", "app"));
         ck_assert_msg(!up, "app runs though watch stopped before dep was healthy");
         free(root);
@@ -1161,7 +978,7 @@ START_TEST(failing_project_backs_off_others_go_on)
         free(bad);
         bt_manifest(root, "good.yaml", "good", env_service("s", "V=1"), NULL);
         watch_spawn(root, NULL);
-        bo[0] = log_wait(NULL, 0, "backing off", "project", bt_name("bad"), 20);
+        bo[0] = bt_log_wait(NULL, 0, "backing off", "project", bt_name("bad"), 20);
         state_wait(running(cname("good", "s"), NULL), 10);
 
         /* the good project is applied while the bad one backs off */
@@ -1170,17 +987,18 @@ START_TEST(failing_project_backs_off_others_go_on)
                                  "backs off"));
 
         for (i = 1; i < 3; i++)
-                bo[i] = log_wait_nth(NULL, 0, i + 1, "backing off", "project", bt_name("bad"), 20);
+                bo[i] =
+                    bt_log_wait_nth(NULL, 0, i + 1, "backing off", "project", bt_name("bad"), 20);
         for (i = 0; i < 3; i++) {
-                ck_assert_int_eq(field_long(bo[i], "failures"), (long)i + 1);
-                retry[i] = strtod(field(bo[i], "retry_in"), NULL);
+                ck_assert_int_eq(bt_log_field_long(bo[i], "failures"), (long)i + 1);
+                retry[i] = strtod(bt_log_field(bo[i], "retry_in"), NULL);
                 json_decref(bo[i]);
         }
         printf("bad project: retry_in %.1f s, %.1f s, %.1f s\n", retry[0], retry[1], retry[2]);
         ck_assert(retry[0] > 0);
         ck_assert(retry[1] >= retry[0] && retry[2] >= retry[1] && retry[2] > retry[0]);
         /* it failed for the registry, and was retried: a pull each time */
-        ck_assert_uint_ge(log_count(0, "operation", "name", "127.0.0.1:1/nothing:1"), 3);
+        ck_assert_uint_ge(bt_log_count(0, "operation", "name", "127.0.0.1:1/nothing:1"), 3);
         container_id(old, &up, cname("bad", "s"));
         ck_assert_str_eq(old, "");
         free(root);
@@ -1208,10 +1026,10 @@ START_TEST(crash_loop_backs_off)
         watch_spawn(root, NULL);
         for (i = 0; i < 2; i++)
                 bo[i] =
-                    log_wait_nth(NULL, 0, i + 1, "backing off", "project", bt_name("crash"), 30);
+                    bt_log_wait_nth(NULL, 0, i + 1, "backing off", "project", bt_name("crash"), 30);
         for (i = 0; i < 2; i++) {
-                ck_assert_int_eq(field_long(bo[i], "failures"), (long)i + 1);
-                retry[i] = strtod(field(bo[i], "retry_in"), NULL);
+                ck_assert_int_eq(bt_log_field_long(bo[i], "failures"), (long)i + 1);
+                retry[i] = strtod(bt_log_field(bo[i], "retry_in"), NULL);
                 json_decref(bo[i]);
         }
         printf("crash loop: retry_in %.1f s, %.1f s\n", retry[0], retry[1]);
