@@ -26,6 +26,10 @@
 #include "common/err.h"
 
 #define AGENT_HTTP_MAX_BODY (1024 * 1024)
+/* A connection idle this long is closed; at most this many at once (each
+ * has a thread of the server's while it is open). */
+#define AGENT_HTTP_TIMEOUT_S 10
+#define AGENT_HTTP_MAX_CONNECTIONS 16
 
 struct agent_http_options {
         const char *listen;          /* "127.0.0.1:9470", "[::1]:9470"; port 0 picks a free one */
@@ -34,7 +38,8 @@ struct agent_http_options {
         struct agent_state *state;   /* borrowed; outlives the server */
         const char *engine_host;     /* for /healthz's ping; NULL: DOCKER_HOST or the default */
         size_t max_body;             /* 0: AGENT_HTTP_MAX_BODY */
-        /* Called from the server's thread for each accepted webhook. */
+        /* Called from a server thread for each accepted webhook, one call
+         * at a time; keep it short (signal the follower, do not fetch). */
         void (*on_hook)(void *userdata);
         void *userdata;
 };
