@@ -449,3 +449,45 @@ void bt_git(const char *repo, const char *const args[])
         free(out);
         free(errout);
 }
+
+static const char jsonschema_check[] =
+    "import json, sys\n"
+    "try:\n"
+    "    import jsonschema\n"
+    "except ImportError as e:\n"
+    "    sys.stderr.write('cannot import jsonschema: %s\\n' % e)\n"
+    "    sys.exit(3)\n"
+    "with open(sys.argv[1]) as f:\n"
+    "    schema = json.load(f)\n"
+    "try:\n"
+    "    jsonschema.Draft7Validator.check_schema(schema)\n"
+    "except jsonschema.SchemaError as e:\n"
+    "    sys.stderr.write('the schema is not a draft-07 schema: %s\\n' % e)\n"
+    "    sys.exit(4)\n"
+    "v = jsonschema.Draft7Validator(schema, format_checker=jsonschema.Draft7Validator."
+    "FORMAT_CHECKER)\n"
+    "bad = 0\n"
+    "with open(sys.argv[2]) as f:\n"
+    "    for n, line in enumerate(f):\n"
+    "        for e in v.iter_errors(json.loads(line)):\n"
+    "            bad += 1\n"
+    "            sys.stderr.write('document %d: %s: %s\\n' % (n, list(e.path), e.message))\n"
+    "sys.exit(1 if bad else 0)\n";
+
+int bt_jsonschema_check(const char *schema_path, const char *jsonl_path, char **errout)
+{
+        const char *py = getenv("BERTH_TEST_PYTHON");
+        const char *argv[] = {
+            py && *py ? py : "python3", "-c", jsonschema_check, schema_path, jsonl_path, NULL};
+        char *out = NULL;
+        int status;
+
+        *errout = NULL;
+        status = bt_run(&out, errout, argv);
+        free(out);
+        ck_assert_msg(status == 0 || status == 1,
+                      "cannot check %s with python (exit %d): %s\ninstall python3-jsonschema "
+                      "(apt-get install python3-jsonschema; tests/run does)",
+                      schema_path, status, *errout ? *errout : "");
+        return status;
+}

@@ -825,46 +825,11 @@ static void populate(struct agent_state *s, bool sync)
 
 /* ---- /status ------------------------------------------------------------- */
 
-static const char python_check[] =
-    "import json, sys\n"
-    "try:\n"
-    "    import jsonschema\n"
-    "except ImportError as e:\n"
-    "    sys.stderr.write('cannot import jsonschema: %s\\n' % e)\n"
-    "    sys.exit(3)\n"
-    "with open(sys.argv[1]) as f:\n"
-    "    schema = json.load(f)\n"
-    "try:\n"
-    "    jsonschema.Draft7Validator.check_schema(schema)\n"
-    "except jsonschema.SchemaError as e:\n"
-    "    sys.stderr.write('the schema is not a draft-07 schema: %s\\n' % e)\n"
-    "    sys.exit(4)\n"
-    "v = jsonschema.Draft7Validator(schema, format_checker=jsonschema.Draft7Validator."
-    "FORMAT_CHECKER)\n"
-    "bad = 0\n"
-    "with open(sys.argv[2]) as f:\n"
-    "    for n, line in enumerate(f):\n"
-    "        for e in v.iter_errors(json.loads(line)):\n"
-    "            bad += 1\n"
-    "            sys.stderr.write('document %d: %s: %s\\n' % (n, list(e.path), e.message))\n"
-    "sys.exit(1 if bad else 0)\n";
-
 /* python-jsonschema's verdict on the documents in file path (one a
- * line): 0 all valid, 1 not; aborts the test when it cannot run. */
+ * line): 0 all valid, 1 not. */
 static int python_validate(const char *path, char **errout)
 {
-        const char *py = getenv("BERTH_TEST_PYTHON");
-        const char *argv[] = {
-            py && *py ? py : "python3", "-c", python_check, STATUS_SCHEMA, path, NULL};
-        char *out = NULL;
-        int status = bt_run(&out, errout, argv);
-
-        free(out);
-        ck_assert_msg(status == 0 || status == 1,
-                      "cannot check the status schema with python (exit %d): %s\ninstall "
-                      "python3-jsonschema (apt-get install python3-jsonschema; tests/run does)",
-                      status, *errout ? *errout : "");
-        return status;
+        return bt_jsonschema_check(STATUS_SCHEMA, path, errout);
 }
 
 static json_t *get_status(const struct srv *sv)
