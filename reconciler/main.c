@@ -8,6 +8,7 @@ static const struct cli_command commands[] = {
     {"plan", cmd_plan, "show what apply would change (changes nothing)"},
     {"apply", cmd_apply, "make the engine match the manifests"},
     {"watch", cmd_watch, "keep the engine matching the manifests (a daemon)"},
+    {"sync", cmd_sync, "follow a git repository: fetch, check out, keep the engine matching it"},
     {"status", cmd_status, "replicas, health, revision and drift per service"},
     {"down", cmd_down, "remove the scope's (or a project's) containers and networks"},
     {"validate", cmd_validate, "check the manifests and print every problem"},

@@ -8,6 +8,7 @@
 
 #include "apply/apply.h"
 #include "manifest/load.h"
+#include "model/actual.h"
 #include "model/model.h"
 
 static double now_unix(void)
@@ -168,6 +169,21 @@ static const char *file_error(const struct manifest_set *set, const char *file, 
         return NULL;
 }
 
+/* The project a manifest that did not load stands for: the one whose
+ * containers it made (berth.source: what stays frozen), else the one it
+ * names or would name (a syntax error leaves only the file's stem), else
+ * its path. */
+static const char *failed_project(const struct manifest_failed *m, const struct actual_state *a)
+{
+        size_t i;
+
+        for (i = 0; a && i < a->ncontainers; i++)
+                if (a->containers[i].source && !strcmp(a->containers[i].source, m->rel) &&
+                    *a->containers[i].project)
+                        return a->containers[i].project;
+        return m->project ? m->project : m->rel;
+}
+
 /* Services of project p with a change to make at the last observe. */
 static long project_drift(const struct diff_result *d, const char *p)
 {
@@ -263,7 +279,7 @@ void agent_state_reconciled(struct agent_state *s, const struct manifest_set *se
                 const struct manifest_failed *m = &set->failed[i];
                 const char *e = file_error(set, m->name, line, sizeof(line));
 
-                record_project(s, m->project ? m->project : m->rel, AGENT_INVALID,
+                record_project(s, failed_project(m, res ? res->actual : NULL), AGENT_INVALID,
                                e ? e : "the manifest did not load", 0, revision, now);
                 if (overall == AGENT_OK)
                         overall = AGENT_INVALID;

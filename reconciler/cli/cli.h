@@ -36,6 +36,26 @@ int cmd_apply(int argc, char **argv, const struct cli_global *g);
 int cmd_down(int argc, char **argv, const struct cli_global *g);
 int cmd_status(int argc, char **argv, const struct cli_global *g);
 int cmd_watch(int argc, char **argv, const struct cli_global *g);
+int cmd_sync(int argc, char **argv, const struct cli_global *g);
+
+/* The options of the daemons (watch, sync) that set the watch loop:
+ * --scope, --debounce, --resync, --parallel, --log-format, as getopt_long
+ * entries returning 's', 'd', 'r', 'P', 'l'. */
+/* clang-format off */
+#define CLI_DAEMON_OPTIONS                                      \
+        {"scope", required_argument, NULL, 's'},                \
+        {"debounce", required_argument, NULL, 'd'},             \
+        {"resync", required_argument, NULL, 'r'},               \
+        {"parallel", required_argument, NULL, 'P'},             \
+        {"log-format", required_argument, NULL, 'l'}
+/* clang-format on */
+struct watch_options;
+/* Apply one of them to o: 1 when opt was one (and valid), 0 when it is not
+ * one of them, -1 when its value is wrong (the error printed, naming cmd). */
+int cli_daemon_option(struct watch_options *o, int opt, const char *arg, const char *cmd);
+/* The checks after parsing (the scope's name): 0, or -1 with the error
+ * printed. */
+int cli_daemon_check(const struct watch_options *o, const char *cmd);
 
 /* Is s a scope name: 1 to 63 of [A-Za-z0-9_.-], starting alphanumeric? */
 int cli_scope_valid(const char *s);

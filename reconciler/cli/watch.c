@@ -36,69 +36,77 @@ static int number(long *out, const char *s, long min, long max)
         return 0;
 }
 
+int cli_daemon_option(struct watch_options *o, int opt, const char *arg, const char *cmd)
+{
+        long v;
+
+        switch (opt) {
+        case 's':
+                o->scope = arg;
+                return 1;
+        case 'd':
+                if (number(&o->debounce_ms, arg, 1, 600000) == 0)
+                        return 1;
+                fprintf(stderr, "%s: --debounce is milliseconds from 1 to 600000, not '%s'\n", cmd,
+                        arg);
+                return -1;
+        case 'r':
+                if (number(&o->resync_s, arg, 1, 86400 * 7) == 0)
+                        return 1;
+                fprintf(stderr, "%s: --resync is seconds from 1 to 604800, not '%s'\n", cmd, arg);
+                return -1;
+        case 'P':
+                if (number(&v, arg, 1, 64) == 0) {
+                        o->parallel = (int)v;
+                        return 1;
+                }
+                fprintf(stderr, "%s: --parallel is a number from 1 to 64, not '%s'\n", cmd, arg);
+                return -1;
+        case 'l':
+                if (!strcmp(arg, "text") || !strcmp(arg, "json")) {
+                        o->log_json = !strcmp(arg, "json");
+                        return 1;
+                }
+                fprintf(stderr, "%s: --log-format is text or json, not '%s'\n", cmd, arg);
+                return -1;
+        default:
+                return 0;
+        }
+}
+
+int cli_daemon_check(const struct watch_options *o, const char *cmd)
+{
+        if (cli_scope_valid(o->scope))
+                return 0;
+        fprintf(stderr,
+                "%s: --scope '%s' is not a scope name: use 1 to 63 letters, digits, '_', '.' "
+                "or '-', starting with a letter or digit\n",
+                cmd, o->scope);
+        return -1;
+}
+
 int cmd_watch(int argc, char **argv, const struct cli_global *g)
 {
         static const struct option opts[] = {{"file", required_argument, NULL, 'f'},
-                                             {"scope", required_argument, NULL, 's'},
-                                             {"debounce", required_argument, NULL, 'd'},
-                                             {"resync", required_argument, NULL, 'r'},
-                                             {"parallel", required_argument, NULL, 'P'},
-                                             {"log-format", required_argument, NULL, 'l'},
+                                             CLI_DAEMON_OPTIONS,
                                              {"help", no_argument, NULL, 'h'},
                                              {0, 0, 0, 0}};
         char prog[] = "berth watch";
         struct watch_options o = {.scope = BERTH_DEFAULT_SCOPE};
         struct berth_err err;
-        long v;
-        int opt;
+        int opt, r;
 
         o.host = g->host;
         argv[0] = prog;
         optind = 1;
         while ((opt = getopt_long(argc, argv, "f:h", opts, NULL)) != -1) {
+                if ((r = cli_daemon_option(&o, opt, optarg, prog)) < 0)
+                        return CLI_EXIT_USAGE;
+                if (r)
+                        continue;
                 switch (opt) {
                 case 'f':
                         o.root = optarg;
-                        break;
-                case 's':
-                        o.scope = optarg;
-                        break;
-                case 'd':
-                        if (number(&o.debounce_ms, optarg, 1, 600000) < 0) {
-                                fprintf(stderr,
-                                        "berth watch: --debounce is milliseconds from 1 "
-                                        "to 600000, not '%s'\n",
-                                        optarg);
-                                return CLI_EXIT_USAGE;
-                        }
-                        break;
-                case 'r':
-                        if (number(&o.resync_s, optarg, 1, 86400 * 7) < 0) {
-                                fprintf(stderr,
-                                        "berth watch: --resync is seconds from 1 to "
-                                        "604800, not '%s'\n",
-                                        optarg);
-                                return CLI_EXIT_USAGE;
-                        }
-                        break;
-                case 'P':
-                        if (number(&v, optarg, 1, 64) < 0) {
-                                fprintf(stderr,
-                                        "berth watch: --parallel is a number from 1 to 64, not "
-                                        "'%s'\n",
-                                        optarg);
-                                return CLI_EXIT_USAGE;
-                        }
-                        o.parallel = (int)v;
-                        break;
-                case 'l':
-                        if (strcmp(optarg, "text") && strcmp(optarg, "json")) {
-                                fprintf(stderr,
-                                        "berth watch: --log-format is text or json, not '%s'\n",
-                                        optarg);
-                                return CLI_EXIT_USAGE;
-                        }
-                        o.log_json = !strcmp(optarg, "json");
                         break;
                 case 'h':
                         fputs(watch_usage, stdout);
@@ -112,13 +120,8 @@ int cmd_watch(int argc, char **argv, const struct cli_global *g)
                 fprintf(stderr, "berth watch: unexpected argument '%s'\n", argv[optind]);
                 return CLI_EXIT_USAGE;
         }
-        if (!cli_scope_valid(o.scope)) {
-                fprintf(stderr,
-                        "berth watch: --scope '%s' is not a scope name: use 1 to 63 letters, "
-                        "digits, '_', '.' or '-', starting with a letter or digit\n",
-                        o.scope);
+        if (cli_daemon_check(&o, prog) < 0)
                 return CLI_EXIT_USAGE;
-        }
         berth_err_clear(&err);
         if (watch_run(&o, &err) < 0) {
                 cli_report(&err);

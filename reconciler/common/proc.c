@@ -60,7 +60,7 @@ int proc_run(int *exit_code, const struct proc_options *o, struct berth_err *err
 {
         posix_spawn_file_actions_t fa;
         int outp[2] = {-1, -1}, errp[2] = {-1, -1}, status = 0, r = 0, rc, open_fds;
-        struct pollfd pf[2];
+        struct pollfd pf[3];
         long deadline = o->timeout_ms > 0 ? mono_ms() + o->timeout_ms : 0;
         char **envp = env_build(o->extra_env);
         pid_t pid = -1;
@@ -93,6 +93,7 @@ int proc_run(int *exit_code, const struct proc_options *o, struct berth_err *err
         }
         pf[0] = (struct pollfd){.fd = outp[0], .events = POLLIN};
         pf[1] = (struct pollfd){.fd = errp[0], .events = POLLIN};
+        pf[2] = (struct pollfd){.fd = o->cancel_fd > 0 ? o->cancel_fd : -1, .events = POLLIN};
         open_fds = 2;
         while (open_fds) {
                 long wait = deadline ? deadline - mono_ms() : -1;
@@ -105,8 +106,14 @@ int proc_run(int *exit_code, const struct proc_options *o, struct berth_err *err
                                           o->timeout_ms / 1000);
                         break;
                 }
-                if (poll(pf, 2, wait > 0 ? (int)wait : -1) < 0 && errno != EINTR)
+                if (poll(pf, 3, wait > 0 ? (int)wait : -1) < 0 && errno != EINTR)
                         break;
+                if (pf[2].fd >= 0 && pf[2].revents) {
+                        kill(pid, SIGKILL);
+                        r = berth_err_set(err, BERTH_ECANCELLED, "'%s' stopped: berth is stopping",
+                                          o->argv[0]);
+                        break;
+                }
                 for (i = 0; i < 2; i++)
                         if (pf[i].fd >= 0 && pf[i].revents &&
                             !drain(pf[i].fd, i ? o->errout : o->out)) {

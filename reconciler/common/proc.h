@@ -19,6 +19,7 @@ struct proc_options {
         const char *const *argv;      /* argv[0] is the program; NULL-terminated */
         const char *const *extra_env; /* "NAME=value" added to the environment; may be NULL */
         long timeout_ms;              /* <= 0: none */
+        int cancel_fd;                /* > 0: readable means stop now (the child killed) */
         struct berth_buf *out;        /* stdout, or NULL: discarded */
         struct berth_buf *errout;     /* stderr, or NULL: discarded */
 };
