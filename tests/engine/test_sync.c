@@ -5,7 +5,7 @@
  * missing one is 401, an oversized body 413, and neither fetches), a
  * repository that goes away (containers untouched, backoff in the log,
  * recovery), a restart that reconciles from the cache while the
- * repository is away, and git missing.
+ * repository is away, a force-pushed ref, and git missing.
  *
  * The repository is a bare one in the test's temporary directory, pushed
  * to from a clone of it, as a developer would.  berth sync runs as a child
@@ -573,6 +573,33 @@ START_TEST(restart_uses_the_cached_checkout)
 }
 END_TEST
 
+/* A force-pushed ref (history rewritten) is followed like any move. */
+START_TEST(force_push_is_followed)
+{
+        struct repo r = repo_new();
+        char *c1, *c2, id[80], rev[80];
+        const char *argv[] = {"git", "-C", r.work, "rev-parse", "HEAD", NULL};
+        size_t mark;
+
+        write_app(&r, "app.yaml", "app", "1");
+        c1 = repo_commit(&r, "first");
+        sync_spawn(&r, "1s", NULL, NULL);
+        mark = applied_wait(0, c1, 30);
+        write_app(&r, "app.yaml", "app", "rewritten");
+        BT_GIT(r.work, "add", "-A");
+        BT_GIT(r.work, "commit", "-q", "--amend", "-m", "first, rewritten");
+        BT_GIT(r.work, "push", "-q", "--force", "origin", "HEAD:main");
+        ck_assert_int_eq(bt_run(&c2, NULL, argv), 0);
+        c2[strcspn(c2, "\n")] = '\0';
+        applied_wait(mark, c2, 30);
+        container_rev(id, rev, web("app"));
+        ck_assert_str_eq(rev, c2);
+        free(c1);
+        free(c2);
+        repo_release(&r);
+}
+END_TEST
+
 /* Command line and environment problems: exact messages, exit codes. */
 START_TEST(refusals)
 {
@@ -622,6 +649,7 @@ int main(void)
         tcase_add_test(tc, webhook_triggers_a_fetch);
         tcase_add_test(tc, fetch_failure_backs_off_and_recovers);
         tcase_add_test(tc, restart_uses_the_cached_checkout);
+        tcase_add_test(tc, force_push_is_followed);
         tcase_add_test(tc, refusals);
         suite_add_tcase(s, tc);
         return bt_engine_main(s);
