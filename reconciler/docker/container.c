@@ -745,7 +745,10 @@ static long long jint(const json_t *o, const char *key)
 
         if (json_is_integer(v))
                 return json_integer_value(v);
-        if (json_is_real(v))
+        /* a real no long long holds (1e300) reads as 0, like a mistyped
+         * field: converting it would be undefined behaviour */
+        if (json_is_real(v) && json_real_value(v) >= -9223372036854775808.0 &&
+            json_real_value(v) < 9223372036854775808.0)
                 return (long long)json_real_value(v);
         return 0;
 }

@@ -429,7 +429,10 @@ static long long int_json(const json_t *obj, const char *key)
 
         if (json_is_integer(v))
                 return (long long)json_integer_value(v);
-        if (json_is_real(v))
+        /* a real no long long holds (1e300) reads as 0, like a mistyped
+         * field: converting it would be undefined behaviour */
+        if (json_is_real(v) && json_real_value(v) >= -9223372036854775808.0 &&
+            json_real_value(v) < 9223372036854775808.0)
                 return (long long)json_real_value(v);
         return 0;
 }

@@ -2,7 +2,7 @@
  * (docker_container_list_parse) and one object of a pull stream
  * (docker_image_pull_decode), on the list captured in
  * tests/fixtures/observe/ and on answers no engine sends but a broken
- * one could. */
+ * one could (what fuzz/fuzz_engine.c found among them). */
 #include <string.h>
 
 #include <jansson.h>
@@ -71,6 +71,34 @@ START_TEST(list_that_is_not_a_list)
 }
 END_TEST
 
+/* Numbers as reals: whole ones are read, those no long long holds read as
+ * 0 (found by fuzz_engine: the conversion was undefined behaviour), and
+ * entries that are not objects have nothing in them. */
+START_TEST(list_with_odd_numbers)
+{
+        struct docker_container_list list;
+        struct berth_err err;
+        json_t *raw = parse_json("[{\"Id\":\"a\",\"Created\":1.79543e93,"
+                                 "\"Ports\":[{\"PrivatePort\":80.0,\"PublicPort\":-1e300}]},"
+                                 "{\"Id\":\"b\",\"Created\":1795431703.0},"
+                                 "{\"Id\":\"c\",\"Created\":-9.3e18}, 7, null]");
+
+        berth_err_clear(&err);
+        ck_assert_int_eq(docker_container_list_parse(&list, raw, &err), 0);
+        ck_assert_uint_eq(list.count, 5);
+        ck_assert_int_eq(list.items[0].created, 0);
+        ck_assert_uint_eq(list.items[0].n_ports, 1);
+        ck_assert_uint_eq(list.items[0].ports[0].private_port, 80);
+        ck_assert_uint_eq(list.items[0].ports[0].public_port, 0);
+        ck_assert_int_eq(list.items[1].created, 1795431703);
+        ck_assert_int_eq(list.items[2].created, 0);
+        ck_assert_str_eq(list.items[3].id, "");
+        ck_assert_uint_eq(list.items[3].n_names, 0);
+        ck_assert_str_eq(list.items[4].state, "");
+        docker_container_list_release(&list);
+}
+END_TEST
+
 START_TEST(pull_stream_objects)
 {
         static const struct {
@@ -128,6 +156,7 @@ int main(void)
 
         tcase_add_test(tc, list_of_the_fixture);
         tcase_add_test(tc, list_that_is_not_a_list);
+        tcase_add_test(tc, list_with_odd_numbers);
         tcase_add_test(tc, pull_stream_objects);
         suite_add_tcase(s, tc);
         return bt_unit_main(s);
