@@ -36,6 +36,33 @@
 #include "model/actual.h"
 #include "observe/observe.h"
 
+/* Read every string a result promises (never NULL, valid until its
+ * release), so that a broken promise is a crash here. */
+static volatile size_t sink;
+
+static void touch_n(const char *const *v, size_t n)
+{
+        for (size_t i = 0; i < n; i++)
+                sink += strlen(v[i]);
+}
+
+#define TOUCH(...)                                                                                 \
+        touch_n((const char *const[]){__VA_ARGS__},                                                \
+                sizeof((const char *const[]){__VA_ARGS__}) / sizeof(const char *))
+
+static void touch_kv(const struct docker_kv *kv, size_t n)
+{
+        for (size_t i = 0; i < n; i++)
+                TOUCH(kv[i].key, kv[i].value);
+}
+
+/* A NULL-terminated vector of n strings. */
+static void touch_strv(const char *const *v, size_t n)
+{
+        touch_n(v, n);
+        sink += v[n] == NULL;
+}
+
 /* A body as docker_call_json() hands it on: NULL when empty; 0 when it is
  * not JSON (the transport fails the call before any decoder runs). */
 static int body_json(json_t **out, const char *p, size_t n)
@@ -84,6 +111,7 @@ static void event_line(json_t *obj)
 
         berth_err_clear(&err);
         if (docker_event_decode(&ev, obj, &err) == 0) {
+                TOUCH(ev.type, ev.action, ev.actor_id, ev.name, ev.image, ev.scope);
                 docker_event_attr(&ev, "name");
                 docker_event_attr(&ev, "com.docker.compose.project");
         }
@@ -104,29 +132,77 @@ static void container_list(json_t *raw)
 {
         struct docker_container_list list;
         struct berth_err err;
+        size_t i, k;
 
         berth_err_clear(&err);
-        docker_container_list_parse(&list, raw, &err);
+        if (docker_container_list_parse(&list, raw, &err) == 0) {
+                for (i = 0; i < list.count; i++) {
+                        const struct docker_container_summary *c = &list.items[i];
+
+                        TOUCH(c->id, c->image, c->image_id, c->command, c->state, c->status);
+                        touch_strv(c->names, c->n_names);
+                        touch_kv(c->labels, c->n_labels);
+                        for (k = 0; k < c->n_ports; k++)
+                                TOUCH(c->ports[k].ip, c->ports[k].type);
+                }
+        }
         docker_container_list_release(&list);
 }
 
 static void container_inspect(json_t *raw)
 {
         struct docker_container_info info;
+        struct docker_container_state *st = &info.state;
         struct berth_err err;
+        size_t i;
 
         berth_err_clear(&err);
-        docker_container_info_parse(&info, raw, &err);
+        if (docker_container_info_parse(&info, raw, &err) == 0) {
+                TOUCH(info.id, info.name, info.image_id, info.config_image, info.created,
+                      st->status, st->error, st->started_at, st->finished_at);
+                if (st->has_health)
+                        TOUCH(st->health);
+                for (i = 0; i < st->n_health_log; i++)
+                        TOUCH(st->health_log[i].start, st->health_log[i].end,
+                              st->health_log[i].output);
+                touch_kv(info.labels, info.n_labels);
+                for (i = 0; i < info.n_ports; i++)
+                        TOUCH(info.ports[i].proto, info.ports[i].host_ip);
+                for (i = 0; i < info.n_networks; i++) {
+                        const struct docker_endpoint *e = &info.networks[i];
+
+                        TOUCH(e->network, e->network_id, e->ip_address, e->gateway, e->mac_address);
+                        touch_strv(e->aliases, e->n_aliases);
+                }
+                for (i = 0; i < info.n_mounts; i++) {
+                        const struct docker_mount_point *m = &info.mounts[i];
+
+                        TOUCH(m->type, m->name, m->source, m->destination, m->driver, m->mode,
+                              m->propagation);
+                }
+        }
         docker_container_info_release(&info);
 }
 
+/* One network object (borrowed). */
 static void network_one(json_t *raw)
 {
         struct docker_network net;
         struct berth_err err;
+        size_t i;
 
         berth_err_clear(&err);
-        docker_network_parse(&net, raw, &err);
+        if (docker_network_parse(&net, raw, &err) == 0) {
+                TOUCH(net.id, net.name, net.driver, net.scope, net.created, net.ipam_driver);
+                touch_kv(net.labels, net.n_labels);
+                touch_kv(net.options, net.n_options);
+                for (i = 0; i < net.n_ipam; i++)
+                        TOUCH(net.ipam[i].subnet, net.ipam[i].ip_range, net.ipam[i].gateway);
+                for (i = 0; i < net.n_containers; i++)
+                        TOUCH(net.containers[i].container_id, net.containers[i].name,
+                              net.containers[i].endpoint_id, net.containers[i].mac_address,
+                              net.containers[i].ipv4_address, net.containers[i].ipv6_address);
+        }
         docker_network_release(&net);
 }
 
@@ -153,7 +229,11 @@ static void volumes(json_t *raw)
         json_array_foreach(json_object_get(raw, "Volumes"), i, item)
         {
                 berth_err_clear(&err);
-                docker_volume_parse(&vol, item, &err);
+                if (docker_volume_parse(&vol, item, &err) == 0) {
+                        TOUCH(vol.name, vol.driver, vol.mountpoint, vol.created, vol.scope);
+                        touch_kv(vol.labels, vol.n_labels);
+                        touch_kv(vol.options, vol.n_options);
+                }
                 docker_volume_release(&vol);
         }
         json_decref(raw);
