@@ -745,7 +745,10 @@ static long long jint(const json_t *o, const char *key)
 
         if (json_is_integer(v))
                 return json_integer_value(v);
-        if (json_is_real(v))
+        /* a real no long long holds (1e300) reads as 0, like a mistyped
+         * field: converting it would be undefined behaviour */
+        if (json_is_real(v) && json_real_value(v) >= -9223372036854775808.0 &&
+            json_real_value(v) < 9223372036854775808.0)
                 return (long long)json_real_value(v);
         return 0;
 }
@@ -878,8 +881,7 @@ int docker_container_list(struct docker_container_list *out, struct docker_clien
 {
         struct docker_request req = {.method = "GET", .op = "list containers"};
         struct berth_buf path;
-        json_t *item;
-        size_t i;
+        json_t *raw = NULL;
         int r;
 
         memset(out, 0, sizeof(*out));
@@ -893,30 +895,35 @@ int docker_container_list(struct docker_container_list *out, struct docker_clien
                 goto out;
         }
         req.path = path.data;
-        r = docker_call_json(c, &req, &out->raw, err);
-        if (r < 0)
-                goto out;
-        if (!json_is_array(out->raw)) {
-                r = berth_err_set(err, BERTH_EPROTO,
-                                  "cannot list containers: the engine's answer is not a list");
-                goto out;
-        }
-        out->items = calloc(json_array_size(out->raw) + 1, sizeof(*out->items));
-        if (!out->items) {
-                r = berth_err_set(err, BERTH_ENOMEM, "out of memory");
-                goto out;
-        }
-        json_array_foreach(out->raw, i, item)
-        {
-                out->count = i + 1;
-                if (summary_parse(&out->items[i], item) < 0) {
-                        r = berth_err_set(err, BERTH_ENOMEM, "out of memory");
-                        goto out;
-                }
-        }
+        r = docker_call_json(c, &req, &raw, err);
+        if (r == 0)
+                r = docker_container_list_parse(out, raw, err);
 out:
         berth_buf_release(&path);
         return r;
+}
+
+int docker_container_list_parse(struct docker_container_list *out, json_t *raw,
+                                struct berth_err *err)
+{
+        json_t *item;
+        size_t i;
+
+        memset(out, 0, sizeof(*out));
+        out->raw = raw;
+        if (!json_is_array(raw))
+                return berth_err_set(err, BERTH_EPROTO,
+                                     "cannot list containers: the engine's answer is not a list");
+        out->items = calloc(json_array_size(raw) + 1, sizeof(*out->items));
+        if (!out->items)
+                return berth_err_set(err, BERTH_ENOMEM, "out of memory");
+        json_array_foreach(raw, i, item)
+        {
+                out->count = i + 1;
+                if (summary_parse(&out->items[i], item) < 0)
+                        return berth_err_set(err, BERTH_ENOMEM, "out of memory");
+        }
+        return 0;
 }
 
 void docker_container_list_release(struct docker_container_list *list)

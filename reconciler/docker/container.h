@@ -274,6 +274,12 @@ struct docker_container_list {
 int docker_container_list(struct docker_container_list *out, struct docker_client *c,
                           const char *const *labels, struct berth_err *err);
 void docker_container_list_release(struct docker_container_list *list);
+/* The typed view of a list answer; takes over the reference to raw (also
+ * on failure; NULL is not a list).  BERTH_EPROTO when raw is not an array.
+ * Release *out with docker_container_list_release() whatever the
+ * result. */
+int docker_container_list_parse(struct docker_container_list *out, json_t *raw,
+                                struct berth_err *err);
 
 struct docker_health_log {
         const char *start;

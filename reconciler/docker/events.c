@@ -104,6 +104,11 @@ int docker_event_decode(struct docker_event *out, const json_t *obj, struct bert
         ev.scope = str_or_empty(obj, "scope");
         ev.time = json_integer_value(json_object_get(obj, "time"));
         ev.time_nano = json_integer_value(json_object_get(obj, "timeNano"));
+        /* seconds that do not fit in int64 nanoseconds (past the year 2262) */
+        if (!ev.time_nano && (ev.time > INT64_MAX / 1000000000 || ev.time < INT64_MIN / 1000000000))
+                return berth_err_set(err, BERTH_EPROTO,
+                                     "cannot decode event '%s': time %" PRId64 " is out of range",
+                                     action, ev.time);
         if (!ev.time_nano)
                 ev.time_nano = ev.time * 1000000000;
         if (!ev.time)

@@ -58,8 +58,9 @@ struct docker_event {
 
 /* Decode one stream object.  BERTH_EPROTO (message quoting the offending
  * part) when obj is not an event: not an object, no Type or Action, an
- * Action base of 64 bytes or more, non-string attributes, or an exitCode
- * or signal that is not a number.  *out is filled only on success. */
+ * Action base of 64 bytes or more, non-string attributes, an exitCode
+ * or signal that is not a number, or a time (without timeNano) too large
+ * to count in nanoseconds.  *out is filled only on success. */
 int docker_event_decode(struct docker_event *out, const json_t *obj, struct berth_err *err);
 
 /* An attribute of the actor (labels included), or NULL. */

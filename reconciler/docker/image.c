@@ -429,7 +429,10 @@ static long long int_json(const json_t *obj, const char *key)
 
         if (json_is_integer(v))
                 return (long long)json_integer_value(v);
-        if (json_is_real(v))
+        /* a real no long long holds (1e300) reads as 0, like a mistyped
+         * field: converting it would be undefined behaviour */
+        if (json_is_real(v) && json_real_value(v) >= -9223372036854775808.0 &&
+            json_real_value(v) < 9223372036854775808.0)
                 return (long long)json_real_value(v);
         return 0;
 }
@@ -759,30 +762,48 @@ struct pull_ctx {
         char body_msg[512]; /* the {"message"} of an error answer */
 };
 
+enum docker_pull_msg docker_image_pull_decode(struct docker_pull_progress *out, char *text,
+                                              size_t size, const json_t *obj)
+{
+        const json_t *detail, *v;
+
+        if (stream_error(obj, text, size))
+                return DOCKER_PULL_MSG_ERROR;
+        if (stream_status_body(obj, text, size))
+                return DOCKER_PULL_MSG_STATUS_BODY;
+        memset(out, 0, sizeof(*out));
+        out->raw = obj;
+        v = json_object_get(obj, "status");
+        out->status = json_is_string(v) ? json_string_value(v) : NULL;
+        v = json_object_get(obj, "id");
+        out->id = json_is_string(v) ? json_string_value(v) : NULL;
+        v = json_object_get(obj, "progress");
+        out->progress = json_is_string(v) ? json_string_value(v) : NULL;
+        detail = json_object_get(obj, "progressDetail");
+        v = json_object_get(detail, "current");
+        out->current = json_is_integer(v) ? (long long)json_integer_value(v) : -1;
+        v = json_object_get(detail, "total");
+        out->total = json_is_integer(v) ? (long long)json_integer_value(v) : -1;
+        return DOCKER_PULL_MSG_PROGRESS;
+}
+
 static int pull_on_json(json_t *obj, void *userdata)
 {
         struct pull_ctx *ctx = userdata;
-        const json_t *detail, *v;
         struct docker_pull_progress p;
+        char text[sizeof(ctx->error)];
 
-        if (stream_error(obj, ctx->error, sizeof(ctx->error)))
+        switch (docker_image_pull_decode(&p, text, sizeof(text), obj)) {
+        case DOCKER_PULL_MSG_ERROR:
+                memcpy(ctx->error, text, sizeof(ctx->error));
                 return 1;
-        if (stream_status_body(obj, ctx->body_msg, sizeof(ctx->body_msg)) || !ctx->progress)
+        case DOCKER_PULL_MSG_STATUS_BODY:
+                memcpy(ctx->body_msg, text, sizeof(ctx->body_msg));
                 return 0;
-        memset(&p, 0, sizeof(p));
-        p.raw = obj;
-        v = json_object_get(obj, "status");
-        p.status = json_is_string(v) ? json_string_value(v) : NULL;
-        v = json_object_get(obj, "id");
-        p.id = json_is_string(v) ? json_string_value(v) : NULL;
-        v = json_object_get(obj, "progress");
-        p.progress = json_is_string(v) ? json_string_value(v) : NULL;
-        detail = json_object_get(obj, "progressDetail");
-        v = json_object_get(detail, "current");
-        p.current = json_is_integer(v) ? (long long)json_integer_value(v) : -1;
-        v = json_object_get(detail, "total");
-        p.total = json_is_integer(v) ? (long long)json_integer_value(v) : -1;
-        if (ctx->progress(&p, ctx->userdata)) {
+        case DOCKER_PULL_MSG_PROGRESS:
+                break;
+        }
+        if (ctx->progress && ctx->progress(&p, ctx->userdata)) {
                 ctx->user_stopped = 1;
                 return 1;
         }

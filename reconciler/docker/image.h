@@ -67,6 +67,19 @@ struct docker_pull_progress {
 /* Return non-zero to stop the pull (it then fails with BERTH_ECANCELLED). */
 typedef int (*docker_pull_fn)(const struct docker_pull_progress *p, void *userdata);
 
+enum docker_pull_msg {
+        DOCKER_PULL_MSG_PROGRESS,    /* a progress message */
+        DOCKER_PULL_MSG_ERROR,       /* {"error": ...}: the pull failed */
+        DOCKER_PULL_MSG_STATUS_BODY, /* {"message": ...}: the body of an error answer */
+};
+
+/* One object of the pull stream, as docker_image_pull() reads it (pure;
+ * for it and for fuzzing).  For ERROR and STATUS_BODY the message is
+ * copied to text[0..size) (cut to fit) and *out is untouched; for
+ * PROGRESS *out is filled, borrowing from obj. */
+enum docker_pull_msg docker_image_pull_decode(struct docker_pull_progress *out, char *text,
+                                              size_t size, const json_t *obj);
+
 /* POST /images/create for reference (a tag or digest is always sent, so a
  * pull never fetches every tag).  auth may be NULL or without credentials
  * (anonymous pull); otherwise it goes in X-Registry-Auth.  progress may be

@@ -47,10 +47,18 @@ static void project_of(char *buf, size_t size, const struct doc *d, const struct
                 normalize_project_name(buf, size, f->rel);
 }
 
+/* Where a manifest comes from: its text in memory (data set) or f->path;
+ * dir is where its relative paths resolve (NULL: f->path's directory). */
+struct load_src {
+        const char *data;
+        size_t len;
+        const char *dir;
+};
+
 /* One file through parse, interpolation, validation and normalization.
  * Returns 0 or BERTH_ENOMEM; a file with errors is recorded as failed. */
 static int load_one(struct manifest_set *s, const struct manifest_file *f,
-                    const struct schema *schema, struct interp_env *env,
+                    const struct load_src *src, const struct schema *schema, struct interp_env *env,
                     const struct manifest_load_opts *opts)
 {
         size_t errors_before = diag_list_errors(&s->diags);
@@ -61,7 +69,10 @@ static int load_one(struct manifest_set *s, const struct manifest_file *f,
         int r;
 
         berth_err_clear(&err);
-        r = doc_load_file(&d, f->path, f->name, opts->limits, &s->diags, &err);
+        if (src && src->data)
+                r = doc_parse(&d, f->name, src->data, src->len, opts->limits, &s->diags, &err);
+        else
+                r = doc_load_file(&d, f->path, f->name, opts->limits, &s->diags, &err);
         if (r == BERTH_ENOMEM)
                 goto out;
         if (d && d->root) {
@@ -85,7 +96,7 @@ static int load_one(struct manifest_set *s, const struct manifest_file *f,
         ctx.file = f->name;
         ctx.source = f->rel;
         ctx.home = getenv("HOME");
-        ctx.dir = dirname(dir);
+        ctx.dir = src && src->dir ? src->dir : dirname(dir);
         ctx.env = env;
         r = normalize_project(s->state, d->root, &ctx, &s->diags, &err);
         if (r == BERTH_ENOMEM)
@@ -286,25 +297,70 @@ out:
         return r;
 }
 
+/* out emptied, with an empty state: 0 or BERTH_ENOMEM (err set). */
+static int set_init(struct manifest_set *out, struct berth_err *err)
+{
+        memset(out, 0, sizeof(*out));
+        diag_list_init(&out->diags);
+        out->state = model_state_new();
+        if (!out->state)
+                return berth_err_set(err, BERTH_ENOMEM, "out of memory");
+        return 0;
+}
+
+/* Every file of files (src: where the one file of a buffer comes from,
+ * or NULL) into out, then the checks across files.  0, or an error of
+ * the built-in schema, or BERTH_ENOMEM (err set). */
+static int load_files(struct manifest_set *out, const struct manifest_list *files,
+                      const struct load_src *src, struct interp_env *env,
+                      const struct manifest_load_opts *opts, struct berth_err *err)
+{
+        const struct schema *schema = schema_load_builtin(err);
+        size_t i;
+
+        if (!schema)
+                return err->code ? err->code : BERTH_ENOMEM;
+        for (i = 0; i < files->n; i++)
+                if (load_one(out, &files->v[i], src, schema, env, opts) < 0)
+                        goto nomem;
+        if (freeze_shared_projects(out, files) < 0)
+                goto nomem;
+        if (refuse_conflicts(out, files) < 0)
+                goto nomem;
+        out->nvariables = interp_env_uses(env);
+        if (out->nvariables) {
+                out->variables = calloc(out->nvariables, sizeof(char *));
+                if (!out->variables)
+                        goto nomem;
+                for (i = 0; i < out->nvariables; i++)
+                        if (!(out->variables[i] = strdup(interp_env_use(env, i))))
+                                goto nomem;
+        }
+        diag_list_sort(&out->diags);
+        return 0;
+nomem:
+        return berth_err_set(err, BERTH_ENOMEM, "out of memory loading manifests");
+}
+
+static const char *const *environ_of(const struct manifest_load_opts *opts)
+{
+        return opts->environ ? opts->environ : (const char *const *)environ;
+}
+
 int manifest_load(struct manifest_set *out, const struct manifest_load_opts *opts,
                   struct berth_err *err)
 {
         const char *root = opts->root ? opts->root : MANIFEST_DEFAULT_ROOT;
         struct manifest_list files;
         struct interp_env *env = NULL;
-        const struct schema *schema;
         char dotenv[PATH_MAX], dir[PATH_MAX];
         size_t i;
         int r;
 
-        memset(out, 0, sizeof(*out));
-        diag_list_init(&out->diags);
         manifest_list_init(&files);
-        out->state = model_state_new();
-        if (!out->state) {
-                r = berth_err_set(err, BERTH_ENOMEM, "out of memory");
+        r = set_init(out, err);
+        if (r < 0)
                 goto out;
-        }
         r = manifest_scan(&files, root, &out->diags, err);
         if (r == BERTH_ENOTFOUND || r == BERTH_EIO || r == BERTH_ENOMEM)
                 goto out;
@@ -312,7 +368,7 @@ int manifest_load(struct manifest_set *out, const struct manifest_load_opts *opt
         out->root_is_file = files.root_is_file;
         out->nfiles = files.n;
 
-        r = interp_env_new(&env, opts->environ ? opts->environ : (const char *const *)environ, err);
+        r = interp_env_new(&env, environ_of(opts), err);
         if (r < 0)
                 goto out;
         /* .env lives in the manifest root (a file root: its directory) */
@@ -330,42 +386,41 @@ int manifest_load(struct manifest_set *out, const struct manifest_load_opts *opt
                 diag_add(&out->diags, DIAG_ERROR, err->file[0] ? err->file : dotenv, err->line,
                          err->col, "", "%s", err->msg);
                 for (i = 0; i < files.n; i++)
-                        if (add_failed(out, &files.v[i], NULL) < 0)
-                                goto nomem;
+                        if (add_failed(out, &files.v[i], NULL) < 0) {
+                                r = berth_err_set(err, BERTH_ENOMEM,
+                                                  "out of memory loading manifests");
+                                goto out;
+                        }
                 r = 0;
                 goto out;
         }
-        schema = schema_load_builtin(err);
-        if (!schema) {
-                r = err->code ? err->code : BERTH_ENOMEM;
-                goto out;
-        }
-        for (i = 0; i < files.n; i++) {
-                r = load_one(out, &files.v[i], schema, env, opts);
-                if (r < 0)
-                        goto nomem;
-        }
-        if (freeze_shared_projects(out, &files) < 0)
-                goto nomem;
-        if (refuse_conflicts(out, &files) < 0)
-                goto nomem;
-        out->nvariables = interp_env_uses(env);
-        if (out->nvariables) {
-                out->variables = calloc(out->nvariables, sizeof(char *));
-                if (!out->variables)
-                        goto nomem;
-                for (i = 0; i < out->nvariables; i++)
-                        if (!(out->variables[i] = strdup(interp_env_use(env, i))))
-                                goto nomem;
-        }
-        diag_list_sort(&out->diags);
-        r = 0;
-        goto out;
-nomem:
-        r = berth_err_set(err, BERTH_ENOMEM, "out of memory loading manifests");
+        r = load_files(out, &files, NULL, env, opts, err);
 out:
         interp_env_free(env);
         manifest_list_release(&files);
+        return r;
+}
+
+int manifest_load_buffer(struct manifest_set *out, const char *name, const char *rel,
+                         const char *dir, const char *data, size_t len,
+                         const struct manifest_load_opts *opts, struct berth_err *err)
+{
+        struct manifest_file f = {(char *)name, (char *)rel, (char *)name};
+        struct manifest_list files = {&f, 1, 1, true};
+        struct load_src src = {data ? data : "", len, dir};
+        struct interp_env *env = NULL;
+        int r;
+
+        r = set_init(out, err);
+        if (r == 0)
+                r = interp_env_new(&env, environ_of(opts), err);
+        if (r == 0) {
+                out->complete = true;
+                out->root_is_file = true;
+                out->nfiles = 1;
+                r = load_files(out, &files, &src, env, opts, err);
+        }
+        interp_env_free(env);
         return r;
 }
 

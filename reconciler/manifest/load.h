@@ -66,4 +66,15 @@ int manifest_load(struct manifest_set *out, const struct manifest_load_opts *opt
                   struct berth_err *err);
 void manifest_set_release(struct manifest_set *s);
 
+/* One manifest held in memory, data[0..len), loaded as if it were the
+ * only file of a root: name is what messages call it, rel its berth.source
+ * label (and the base of its project name), dir the directory relative
+ * binds and env_file paths resolve against (NULL: name's directory).
+ * opts->root and .env files are not read.  Results and release as for manifest_load() (no
+ * BERTH_ENOTFOUND or BERTH_EIO).  For fuzzing and tests: no file is
+ * written to load a text. */
+int manifest_load_buffer(struct manifest_set *out, const char *name, const char *rel,
+                         const char *dir, const char *data, size_t len,
+                         const struct manifest_load_opts *opts, struct berth_err *err);
+
 #endif

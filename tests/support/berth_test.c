@@ -141,8 +141,10 @@ static void remove_listed(struct docker_client *c, const char *list_path, const 
         json_decref(j);
 }
 
-static char tmpdirs[8][PATH_MAX];
-static int ntmpdirs;
+/* bt_tmpdir()'s directories, each a malloc()ed path: no limit, as with
+ * CK_FORK=no (valgrind) every test of a suite runs in one process. */
+static char **tmpdirs;
+static size_t ntmpdirs;
 
 static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
@@ -375,34 +377,46 @@ static pid_t tmpdirs_owner;
 /* At exit of the process that made the directories: a forked test
  * inherits this handler and the parent's list, and must not delete what
  * its parent still uses. */
+static void tmpdirs_forget(void)
+{
+        size_t i;
+
+        for (i = 0; i < ntmpdirs; i++)
+                free(tmpdirs[i]);
+        free(tmpdirs);
+        tmpdirs = NULL;
+        ntmpdirs = 0;
+}
+
 static void remove_tmpdirs(void)
 {
-        int i;
+        size_t i;
 
         if (getpid() != tmpdirs_owner)
                 return;
         for (i = 0; i < ntmpdirs; i++)
                 nftw(tmpdirs[i], rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-        ntmpdirs = 0;
+        tmpdirs_forget();
 }
 
 const char *bt_tmpdir(void)
 {
         const char *base = getenv("TMPDIR");
-        char *d;
+        char **v, *d;
 
-        /* tests run in forked children: each process removes what it made */
+        /* tests run in forked children: each process removes what it made
+         * (a child's copy of its parent's list is dropped, not removed) */
         if (tmpdirs_owner != getpid()) {
+                tmpdirs_forget();
                 tmpdirs_owner = getpid();
-                ntmpdirs = 0;
                 atexit(remove_tmpdirs);
         }
-        ck_assert_int_lt(ntmpdirs, 8);
-        snprintf(tmpdirs[ntmpdirs], PATH_MAX, "%s/berth-test-XXXXXX",
-                 base && *base ? base : "/tmp");
-        d = mkdtemp(tmpdirs[ntmpdirs]);
-        ck_assert_msg(d != NULL, "mkdtemp: %s", strerror(errno));
-        ntmpdirs++;
+        v = realloc(tmpdirs, (ntmpdirs + 1) * sizeof(*v));
+        ck_assert_ptr_nonnull(v);
+        tmpdirs = v;
+        ck_assert_int_ge(asprintf(&d, "%s/berth-test-XXXXXX", base && *base ? base : "/tmp"), 0);
+        tmpdirs[ntmpdirs++] = d;
+        ck_assert_msg(mkdtemp(d) != NULL, "mkdtemp: %s", strerror(errno));
         return d;
 }
 

@@ -74,8 +74,9 @@ void bt_git(const char *repo, const char *const args[]);
 
 /* A fresh temporary directory under $TMPDIR, removed when the process
  * that made it exits normally (each check test runs in a process of its
- * own).  A failing test _exit()s and leaves it: tests/run points TMPDIR at
- * the run's own directory and removes that at the end. */
+ * own; with CK_FORK=no, as under valgrind, all of a suite's directories
+ * stay until it ends).  A failing test _exit()s and leaves it: tests/run
+ * points TMPDIR at the run's own directory and removes that at the end. */
 const char *bt_tmpdir(void);
 
 /* python-jsonschema's draft-07 verdict (formats checked) on the JSON

@@ -290,6 +290,12 @@ START_TEST(malformed)
             {"{\"Type\":\"container\",\"Action\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
              "aaaaaaaaaaaaaaaaaaaaaaa: x\"}",
              "action is too long"},
+            /* seconds past the year 2262 do not fit in nanoseconds (found by
+             * fuzz/fuzz_engine.c: the multiplication overflowed) */
+            {"{\"Type\":\"network\",\"Action\":\"create\",\"time\":17954281606}",
+             "time 17954281606 is out of range"},
+            {"{\"Type\":\"network\",\"Action\":\"create\",\"time\":-9300000000}",
+             "time -9300000000 is out of range"},
         };
 
         for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
