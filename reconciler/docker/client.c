@@ -425,8 +425,14 @@ static int transport_error(struct docker_client *c, const struct docker_request 
                 break;
         case CURLE_OPERATION_TIMEDOUT:
                 code = BERTH_ETIMEOUT;
-                snprintf(what, sizeof(what), "the Docker engine at %s did not answer in time (%s)",
-                         c->describe, detail);
+                if (req->idle_timeout_ms > 0 && strstr(detail, "too slow"))
+                        snprintf(what, sizeof(what),
+                                 "the Docker engine at %s sent nothing for %ld s", c->describe,
+                                 (req->idle_timeout_ms + 999) / 1000);
+                else
+                        snprintf(what, sizeof(what),
+                                 "the Docker engine at %s did not answer in time (%s)", c->describe,
+                                 detail);
                 break;
         case CURLE_SSL_CONNECT_ERROR:
         case CURLE_PEER_FAILED_VERIFICATION:
@@ -612,6 +618,10 @@ static int perform(struct docker_client *c, const struct docker_request *req, co
         timeout = req->timeout_ms ? req->timeout_ms : c->timeout_ms;
         if (timeout > 0)
                 curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, timeout);
+        if (req->idle_timeout_ms > 0) { /* under 1 byte/s for that long: nothing came */
+                curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
+                curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, (req->idle_timeout_ms + 999) / 1000);
+        }
         easy_transport(c, e);
         curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, req->method);
         if (!strcmp(req->method, "HEAD"))
