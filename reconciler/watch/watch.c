@@ -412,6 +412,10 @@ static void reconcile(struct watch *w)
         in.also_frozen = frozen;
         if (apply_plan(&res, w->c, &in, &err) < 0) {
                 logv(w, "error", "cannot plan", "trigger", trigger, "error", err.msg, NULL);
+                /* What the manifests ask for waits for them to change; an
+                 * engine that could not be read is asked again soon. */
+                if (err.code != BERTH_EINVALID)
+                        want(w, "retry", T_RETRY, ENGINE_RETRY_MS);
                 goto out;
         }
         if (res.plan->nops) {
