@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -14,9 +15,9 @@ struct bt_server {
         void *userdata;
         int fd;
         int stop_pipe[2]; /* written once at stop, never read */
-        char dir[64];
-        char sock[128];
-        char host[160];
+        char dir[128];
+        char sock[192];
+        char host[200];
         pthread_t thread;
         pthread_mutex_t lock;
         pthread_cond_t idle;
@@ -121,6 +122,7 @@ struct bt_server *bt_server_start(const char *prefix, bt_serve_fn serve, void *u
 {
         struct sockaddr_un addr = {.sun_family = AF_UNIX};
         struct bt_server *s = calloc(1, sizeof(*s));
+        const char *tmp;
 
         if (!s)
                 return NULL;
@@ -130,7 +132,12 @@ struct bt_server *bt_server_start(const char *prefix, bt_serve_fn serve, void *u
         s->stop_pipe[0] = s->stop_pipe[1] = -1;
         pthread_mutex_init(&s->lock, NULL);
         pthread_cond_init(&s->idle, NULL);
-        snprintf(s->dir, sizeof(s->dir), "/tmp/%s-XXXXXX", prefix);
+        /* under $TMPDIR, which tests/run removes: a failed test leaves
+         * its socket there; /tmp when the path would not fit a socket's */
+        tmp = getenv("TMPDIR");
+        if (!tmp || !*tmp || strlen(tmp) + 2 * strlen(prefix) + 16 >= sizeof(addr.sun_path))
+                tmp = "/tmp";
+        snprintf(s->dir, sizeof(s->dir), "%s/%s-XXXXXX", tmp, prefix);
         if (!mkdtemp(s->dir) || pipe2(s->stop_pipe, O_CLOEXEC) < 0)
                 goto fail;
         snprintf(s->sock, sizeof(s->sock), "%s/%s.sock", s->dir, prefix);

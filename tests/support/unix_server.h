@@ -17,10 +17,10 @@ typedef void (*bt_serve_fn)(void *userdata, int fd);
 
 struct bt_server;
 
-/* Listen on /tmp/<prefix>-XXXXXX/<prefix>.sock.  NULL on failure (errno
- * set). */
+/* Listen on $TMPDIR/<prefix>-XXXXXX/<prefix>.sock ($TMPDIR unset, or too
+ * long for a socket's path: /tmp).  NULL on failure (errno set). */
 struct bt_server *bt_server_start(const char *prefix, bt_serve_fn serve, void *userdata);
-/* "unix:///tmp/<prefix>-XXXXXX/<prefix>.sock" */
+/* "unix://" and the socket's path */
 const char *bt_server_host(const struct bt_server *s);
 /* poll(2) on fds (n of them, at most 8; 0: just wait) and on the server
  * stopping, up to timeout_ms (-1: for ever): poll's count (0 when the time
