@@ -2,6 +2,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -425,8 +426,14 @@ static int transport_error(struct docker_client *c, const struct docker_request 
                 break;
         case CURLE_OPERATION_TIMEDOUT:
                 code = BERTH_ETIMEOUT;
-                snprintf(what, sizeof(what), "the Docker engine at %s did not answer in time (%s)",
-                         c->describe, detail);
+                if (req->idle_timeout_ms > 0 && strstr(detail, "too slow"))
+                        snprintf(what, sizeof(what),
+                                 "the Docker engine at %s sent nothing for %ld s", c->describe,
+                                 (req->idle_timeout_ms + 999) / 1000);
+                else
+                        snprintf(what, sizeof(what),
+                                 "the Docker engine at %s did not answer in time (%s)", c->describe,
+                                 detail);
                 break;
         case CURLE_SSL_CONNECT_ERROR:
         case CURLE_PEER_FAILED_VERIFICATION:
@@ -612,6 +619,10 @@ static int perform(struct docker_client *c, const struct docker_request *req, co
         timeout = req->timeout_ms ? req->timeout_ms : c->timeout_ms;
         if (timeout > 0)
                 curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, timeout);
+        if (req->idle_timeout_ms > 0) { /* under 1 byte/s for that long: nothing came */
+                curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
+                curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, (req->idle_timeout_ms + 999) / 1000);
+        }
         easy_transport(c, e);
         curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, req->method);
         if (!strcmp(req->method, "HEAD"))
@@ -1001,11 +1012,27 @@ static int stream_body(struct docker_feed *s, const char *p, size_t n, int *eof)
         return 0;
 }
 
+/* Has the body of an error answer all come, after a head of hlen bytes?
+ * length: its Content-Length, ULONG_MAX when none (chunked: the last
+ * chunk; else it runs to the close). */
+static int error_body_whole(const struct docker_feed *s, size_t hlen, unsigned long length)
+{
+        const char *body = s->head + hlen;
+        size_t n = s->nhead - hlen;
+
+        if (length != ULONG_MAX)
+                return n >= length;
+        if (!s->chunked)
+                return 0;
+        return (n >= 3 && !memcmp(body, "0\r\n", 3)) || memmem(body, n, "\r\n0\r\n", 5);
+}
+
 /* Read the answer's head (status line and headers); leftover body bytes
  * are kept in head[0..nhead). */
 static int stream_head(struct docker_feed *s, struct docker_client *c, struct berth_err *err)
 {
         long status = 0, ms = c->timeout_ms > 0 ? c->timeout_ms : DOCKER_DEFAULT_TIMEOUT_MS;
+        unsigned long length = ULONG_MAX; /* Content-Length, when given */
         size_t got, hlen;
         char *end, *line;
         CURLcode rc;
@@ -1035,14 +1062,30 @@ static int stream_head(struct docker_feed *s, struct docker_client *c, struct be
         if (sscanf(s->head, "HTTP/%*s %ld", &status) != 1)
                 return stream_fail(s, BERTH_EPROTO, "the engine's answer is not HTTP", err);
         *end = '\0';
-        for (line = strstr(s->head, "\r\n"); line; line = strstr(line + 2, "\r\n"))
+        for (line = strstr(s->head, "\r\n"); line; line = strstr(line + 2, "\r\n")) {
                 if (!strncasecmp(line + 2, "transfer-encoding:", 18) &&
                     strstr(line + 20, "chunked"))
                         s->chunked = 1;
+                if (!strncasecmp(line + 2, "content-length:", 15))
+                        length = strtoul(line + 17, NULL, 10);
+        }
         if (status >= 400) {
-                /* The error body is short: take what has come with the head. */
+                /* The error body is short, but need not come with the
+                 * head: read on until it is whole (its length, the last
+                 * chunk, or the close), for a while at most. */
                 const char *body = s->head + hlen;
-                size_t blen = s->nhead - hlen, i;
+                size_t blen, i;
+
+                while (s->nhead < sizeof(s->head) - 1 && !error_body_whole(s, hlen, length)) {
+                        rc = curl_easy_recv(s->easy, s->head + s->nhead,
+                                            sizeof(s->head) - 1 - s->nhead, &got);
+                        if (rc == CURLE_AGAIN && fd_wait(s->fd, 0, ms) > 0)
+                                continue;
+                        if (rc != CURLE_OK || got == 0)
+                                break;
+                        s->nhead += got;
+                }
+                blen = s->nhead - hlen;
 
                 if (s->chunked) { /* skip the first chunk-size line */
                         const char *nl = memchr(body, '\n', blen);

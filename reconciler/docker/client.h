@@ -106,6 +106,10 @@ struct docker_request {
         const char *content_type;   /* of the upload ("application/x-tar") */
         const char *const *headers; /* extra "Name: value", NULL-terminated */
         long timeout_ms;            /* 0: the client's; -1: none (streams) */
+        /* A stream's guard: > 0 ends the call (BERTH_ETIMEOUT) when nothing
+         * arrives for this long, whole seconds (a pull that went silent);
+         * 0: none (an events stream may be quiet for hours). */
+        long idle_timeout_ms;
         docker_data_fn on_data;     /* stream the body here instead of collecting it */
         void *userdata;
         atomic_int *cancel; /* when set non-zero, the call stops soon */

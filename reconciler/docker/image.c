@@ -895,6 +895,7 @@ int docker_image_pull(struct docker_client *c, const char *reference,
         req.path = path;
         req.headers = headers;
         req.timeout_ms = -1;
+        req.idle_timeout_ms = DOCKER_PULL_IDLE_MS;
         req.cancel = cancel;
         req.op = "pull image";
         req.object = reference;

@@ -64,6 +64,9 @@ struct docker_pull_progress {
         long long total;      /* bytes in all, -1 when not given */
         const json_t *raw;    /* the whole message */
 };
+/* How long a pull may send nothing before it counts as hung. */
+#define DOCKER_PULL_IDLE_MS DOCKER_DEFAULT_TIMEOUT_MS
+
 /* Return non-zero to stop the pull (it then fails with BERTH_ECANCELLED). */
 typedef int (*docker_pull_fn)(const struct docker_pull_progress *p, void *userdata);
 
@@ -94,6 +97,10 @@ enum docker_pull_msg docker_image_pull_decode(struct docker_pull_progress *out, 
  *                '<host>' (engine said: ...)";
  *   BERTH_ESERVER "cannot pull image '<ref>': the engine cannot reach
  *                registry '<host>' (engine said: ...)";
+ *   BERTH_ETIMEOUT "cannot pull image '<ref>': the Docker engine at <host>
+ *                sent nothing for 60 s": the engine reports progress all
+ *                along a pull, so one silent for DOCKER_PULL_IDLE_MS hangs
+ *                (a pull has no time limit of its own: images are large);
  *   BERTH_EINVALID for a reference that does not parse; the transport's
  *   codes otherwise.  err->engine_msg keeps the engine's words. */
 int docker_image_pull(struct docker_client *c, const char *reference,

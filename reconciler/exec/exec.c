@@ -2,6 +2,7 @@
  * exec.h). */
 #include "exec/exec.h"
 
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,9 @@
 #include "exec/spec.h"
 
 #define POLL_MS 200
+/* The engine's stop timeout for a container made without one (20.10:
+ * container.DefaultStopTimeout). */
+#define ENGINE_STOP_TIMEOUT_S 10
 
 struct run {
         const struct plan *p;
@@ -323,11 +327,25 @@ static int container_up(struct job *j, const char *name, int temp)
         return r;
 }
 
-/* Stop (its own timeout) and remove; a container already gone is fine. */
+/* Stop and remove; a container already gone is fine.  The stop names the
+ * container's own stop timeout (stop_grace_period), as the engine reports
+ * it: a stop that leaves it to the engine cannot know how long to wait for
+ * the answer, and would wait for ever on an engine that does not answer. */
 static int container_down(struct job *j, const char *container)
 {
-        int r = docker_container_stop(j->c, container, -1, &j->err);
+        struct docker_container_info info = {0};
+        const json_t *t;
+        int r, grace = ENGINE_STOP_TIMEOUT_S;
 
+        r = docker_container_inspect(&info, j->c, container, &j->err);
+        if (r == 0) {
+                t = json_object_get(json_object_get(info.raw, "Config"), "StopTimeout");
+                if (json_is_integer(t) && json_integer_value(t) >= 0 &&
+                    json_integer_value(t) <= INT_MAX)
+                        grace = (int)json_integer_value(t);
+                r = docker_container_stop(j->c, container, grace, &j->err);
+        }
+        docker_container_info_release(&info);
         if (r == 0 || r == BERTH_ECONFLICT)
                 r = docker_container_remove(j->c, container, DOCKER_REMOVE_FORCE, &j->err);
         return r == BERTH_ENOTFOUND ? 0 : r;

@@ -23,7 +23,8 @@
  *                          continue carries on with a replacement that runs
  *                          but did not get ready (one that could not be
  *                          created or started never replaces the old);
- *   container remove       stop (its own stop timeout), remove;
+ *   container remove       inspect, stop (its own stop timeout, named: the call
+ *                          is bounded by it), remove;
  *   network/volume remove  remove (already gone counts as done).
  * Gates (depends_on): started waits until the container has run (running,
  * or exited); healthy until its healthcheck says healthy, failing at

@@ -425,6 +425,10 @@ static void reconcile(struct watch *w)
                 wlog_line(&w->log, "error", "cannot plan", "trigger", trigger, "error", err.msg,
                           NULL);
                 failure = err.msg;
+                /* What the manifests ask for waits for them to change; an
+                 * engine that could not be read is asked again soon. */
+                if (err.code != BERTH_EINVALID)
+                        want(w, "retry", T_RETRY, ENGINE_RETRY_MS);
                 goto out;
         }
         if (res.plan->nops) {

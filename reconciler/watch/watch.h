@@ -18,7 +18,10 @@
  *     ones it retired, by id, and its temporary replicas) are ignored;
  *   - the events stream ending (engine restart): reconnect with backoff
  *     (1 s doubling to 30 s), then a full resync, since events were lost;
- *   - the resync timer; SIGHUP (reload now).
+ *   - the resync timer; SIGHUP (reload now);
+ *   - a reconcile that could not connect, or read the engine's state
+ *     (an error, a timeout, an answer it cannot read), is tried again
+ *     after 5 s; one the manifests refuse waits for them to change.
  * SIGINT/SIGTERM: a running apply finishes its running operations and
  * starts no new ones, then watch exits 0; a second signal ends it at once.
  *

@@ -1,13 +1,10 @@
 #include "berth_cli.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "berth_test.h"
@@ -62,34 +59,9 @@ struct bt_berth bt_berth_expect(int status, const char *const args[])
 pid_t bt_berth_spawn(const char *out_path, const char *err_path, const char *const args[])
 {
         const char *argv[32];
-        pid_t pid, parent = getpid();
-        int in, out, err;
 
         berth_argv(argv, sizeof(argv) / sizeof(argv[0]), args);
-        in = open("/dev/null", O_RDONLY | O_CLOEXEC);
-        out = open(out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-        err = open(err_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-        ck_assert_msg(in >= 0 && out >= 0 && err >= 0, "cannot open the output files: %s",
-                      strerror(errno));
-        pid = fork();
-        ck_assert_int_ge(pid, 0);
-        if (pid == 0) {
-                /* a daemon (berth watch) must not outlive a test that failed:
-                 * check _exit()s it without its teardown */
-                prctl(PR_SET_PDEATHSIG, SIGKILL);
-                if (getppid() != parent)
-                        _exit(127);
-                dup2(in, 0);
-                dup2(out, 1);
-                dup2(err, 2);
-                execv(argv[0], (char *const *)argv);
-                fprintf(stderr, "cannot run %s: %s\n", argv[0], strerror(errno));
-                _exit(127);
-        }
-        close(in);
-        close(out);
-        close(err);
-        return pid;
+        return bt_spawn(out_path, err_path, argv);
 }
 
 char *bt_file_read(const char *path)

@@ -44,22 +44,6 @@ int bt_daemon_stop(void)
         return status;
 }
 
-double bt_now_s(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-void bt_sleep_ms(long ms)
-{
-        struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-
-        while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-                ;
-}
-
 /* Wait for the child to exit (up to timeout_s); its exit status, 128 +
  * signal when killed, -1 when it is still running. */
 int bt_daemon_reap(double timeout_s)

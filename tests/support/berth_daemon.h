@@ -19,9 +19,6 @@
 extern pid_t bt_daemon_pid;          /* the child, or -1 */
 extern char bt_daemon_log[PATH_MAX]; /* its stderr: the log */
 
-double bt_now_s(void); /* monotonic */
-void bt_sleep_ms(long ms);
-
 /* berth ARGS... --scope <run id> as the child (bt_berth_spawn: it dies with
  * the test process), its stderr to bt_daemon_log. */
 void bt_daemon_spawn(const char *const args[]);

@@ -5,11 +5,14 @@
 #include <ftw.h>
 #include <limits.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/buf.h"
@@ -357,6 +360,53 @@ int bt_run(char **out, char **errout, const char *const argv[])
                 if (errno != EINTR)
                         return -1;
         return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+pid_t bt_spawn(const char *out_path, const char *err_path, const char *const argv[])
+{
+        pid_t pid, parent = getpid();
+        int in, out, err;
+
+        in = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        out = open(out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        err = open(err_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        ck_assert_msg(in >= 0 && out >= 0 && err >= 0, "cannot open the output files: %s",
+                      strerror(errno));
+        pid = fork();
+        ck_assert_int_ge(pid, 0);
+        if (pid == 0) {
+                /* a daemon (berth watch) must not outlive a test that failed:
+                 * check _exit()s it without its teardown */
+                prctl(PR_SET_PDEATHSIG, SIGKILL);
+                if (getppid() != parent)
+                        _exit(127);
+                dup2(in, 0);
+                dup2(out, 1);
+                dup2(err, 2);
+                execv(argv[0], (char *const *)argv);
+                fprintf(stderr, "cannot run %s: %s\n", argv[0], strerror(errno));
+                _exit(127);
+        }
+        close(in);
+        close(out);
+        close(err);
+        return pid;
+}
+
+double bt_now_s(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void bt_sleep_ms(long ms)
+{
+        struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+
+        while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+                ;
 }
 
 void bt_write_file(const char *dir, const char *name, const char *text)

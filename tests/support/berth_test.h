@@ -17,6 +17,7 @@
 #define BERTH_TEST_H
 
 #include <check.h>
+#include <sys/types.h>
 #include <jansson.h>
 
 #include "docker/client.h"
@@ -58,6 +59,17 @@ int bt_engine_main(Suite *s);
  * /dev/null; capture stdout and stderr (each may be NULL; free() them)
  * and return the exit status, or -1 when it could not run. */
 int bt_run(char **out, char **errout, const char *const argv[]);
+
+/* Start argv (argv[0] a path) with stdin from /dev/null and stdout and
+ * stderr in the files named (created or truncated), not waited for; the
+ * child gets SIGKILL when the process that started it dies
+ * (PR_SET_PDEATHSIG), so a failed test leaves nothing running.  Its pid
+ * (waitpid() it); aborts the test on failure. */
+pid_t bt_spawn(const char *out_path, const char *err_path, const char *const argv[]);
+
+/* A monotonic clock in seconds, and a sleep that signals do not cut short. */
+double bt_now_s(void);
+void bt_sleep_ms(long ms);
 
 /* Write text to dir/name (creating dir); aborts the test on failure. */
 void bt_write_file(const char *dir, const char *name, const char *text);
