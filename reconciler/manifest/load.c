@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "common/err.h"
 #include "manifest/doc.h"
@@ -14,6 +15,7 @@
 #include "manifest/normalize.h"
 #include "manifest/scan.h"
 #include "model/model.h"
+#include "policy/trust.h"
 #include "schema/validate.h"
 
 extern char **environ;
@@ -47,11 +49,34 @@ static void project_of(char *buf, size_t size, const struct doc *d, const struct
                 normalize_project_name(buf, size, f->rel);
 }
 
+/* The root's .env decides variables of every file: when it exists, it is
+ * held to policy/trust.h like the root (fatal, or a warning when
+ * insecure). */
+static int dotenv_trusted(const char *path, const struct manifest_load_opts *opts,
+                          struct diag_list *diags, struct berth_err *err)
+{
+        char why[PATH_MAX + 256];
+        struct stat st;
+
+        if (stat(path, &st) < 0 ||
+            !trust_stat_problem(why, sizeof(why), &st, path, TRUST_INSIDE))
+                return 0; /* a missing .env is none; an unreadable one fails on reading */
+        if (opts->insecure) {
+                diag_add(diags, DIAG_WARNING, path, 0, 0, "",
+                         "%s (accepted because of --insecure-manifests)", why);
+                return 0;
+        }
+        return berth_err_set(err, BERTH_EFORBIDDEN,
+                             "env file '%s' is %s (or pass --insecure-manifests to accept it with "
+                             "a warning)",
+                             path, why);
+}
+
 /* One file through parse, interpolation, validation and normalization.
  * Returns 0 or BERTH_ENOMEM; a file with errors is recorded as failed. */
 static int load_one(struct manifest_set *s, const struct manifest_file *f,
                     const struct schema *schema, struct interp_env *env,
-                    const struct manifest_load_opts *opts)
+                    const struct manifest_load_opts *opts, const char *root_dir)
 {
         size_t errors_before = diag_list_errors(&s->diags);
         struct normalize_ctx ctx = {0};
@@ -87,6 +112,9 @@ static int load_one(struct manifest_set *s, const struct manifest_file *f,
         ctx.home = getenv("HOME");
         ctx.dir = dirname(dir);
         ctx.env = env;
+        ctx.policy = opts->policy;
+        ctx.root_dir = root_dir;
+        ctx.insecure = opts->insecure;
         r = normalize_project(s->state, d->root, &ctx, &s->diags, &err);
         if (r == BERTH_ENOMEM)
                 goto out;
@@ -305,8 +333,9 @@ int manifest_load(struct manifest_set *out, const struct manifest_load_opts *opt
                 r = berth_err_set(err, BERTH_ENOMEM, "out of memory");
                 goto out;
         }
-        r = manifest_scan(&files, root, &out->diags, err);
-        if (r == BERTH_ENOTFOUND || r == BERTH_EIO || r == BERTH_ENOMEM)
+        r = manifest_scan(&files, root, opts->insecure ? MANIFEST_SCAN_INSECURE : 0, &out->diags,
+                          err);
+        if (r == BERTH_ENOTFOUND || r == BERTH_EIO || r == BERTH_EFORBIDDEN || r == BERTH_ENOMEM)
                 goto out;
         out->complete = r == 0;
         out->root_is_file = files.root_is_file;
@@ -322,6 +351,8 @@ int manifest_load(struct manifest_set *out, const struct manifest_load_opts *opt
         } else {
                 snprintf(dotenv, sizeof(dotenv), "%s/.env", root);
         }
+        if ((r = dotenv_trusted(dotenv, opts, &out->diags, err)) < 0)
+                goto out;
         r = envfile_load_dotenv(env, dotenv, &out->diags, err);
         if (r == BERTH_ENOMEM)
                 goto out;
@@ -341,7 +372,7 @@ int manifest_load(struct manifest_set *out, const struct manifest_load_opts *opt
                 goto out;
         }
         for (i = 0; i < files.n; i++) {
-                r = load_one(out, &files.v[i], schema, env, opts);
+                r = load_one(out, &files.v[i], schema, env, opts, files.real_dir);
                 if (r < 0)
                         goto nomem;
         }

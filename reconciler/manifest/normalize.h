@@ -97,6 +97,7 @@ struct doc_node;
 struct interp_env;
 struct model_port;
 struct model_state;
+struct policy;
 
 struct normalize_ctx {
         const char *file;       /* as the user named it, for messages: "manifests/shop.yaml" */
@@ -107,6 +108,12 @@ struct normalize_ctx {
         const char *home;       /* what `~` means in paths; NULL: `~` is an error */
         struct interp_env *env; /* `KEY` alone in environment, bare keys and
                                  * variables in env_file; NULL: nothing is set */
+        const struct policy *policy; /* the gate (policy/policy.h); NULL: the
+                                      * default policy, which refuses every power */
+        const char *root_dir;        /* the manifest root's real directory: env
+                                      * files must be inside it (and trusted, see
+                                      * policy/trust.h); NULL: anywhere */
+        int insecure;                /* env files other users can write: a warning */
 };
 
 /* Normalize the manifest tree root into a new project of st (st->projects

@@ -370,7 +370,9 @@ static void log_failures(struct watch *w, const struct plan *p, const struct pla
 
 static void reconcile(struct watch *w)
 {
-        struct manifest_load_opts lo = {.root = w->root};
+        struct manifest_load_opts lo = {.root = w->root,
+                                        .policy = w->o->policy,
+                                        .insecure = w->o->insecure_manifests};
         struct manifest_set set;
         struct apply_result res;
         struct apply_input in = {0};

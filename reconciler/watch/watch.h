@@ -44,6 +44,8 @@
 
 #include "common/err.h"
 
+struct policy;
+
 #define WATCH_DEFAULT_DEBOUNCE_MS 500
 #define WATCH_DEFAULT_RESYNC_S 300
 #define WATCH_EVENT_DELAY_MS 200
@@ -57,6 +59,9 @@ struct watch_options {
         int parallel;      /* <= 0: the executor's default */
         int log_json;      /* one JSON object per line */
         FILE *log;         /* NULL: stderr */
+        const struct policy *policy; /* borrowed, read once by the caller; NULL:
+                                      * the default policy (manifest/load.h) */
+        int insecure_manifests;      /* manifest_load_opts.insecure */
 };
 
 /* Run until SIGINT/SIGTERM (0) or a failure to set up (the watcher, the
