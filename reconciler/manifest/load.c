@@ -314,6 +314,60 @@ out:
         return r;
 }
 
+/* msg with every occurrence of secret replaced by "(sensitive)", as a new
+ * string; NULL when it has none or memory ran out (msg then stays: it is
+ * only shown). */
+static char *without_secret(const char *msg, const char *secret)
+{
+        size_t n = strlen(secret), count = 0;
+        const char *at, *from;
+        char *out, *o;
+
+        for (at = strstr(msg, secret); at; at = strstr(at + n, secret))
+                count++;
+        if (!count || !(out = malloc(strlen(msg) + count * sizeof("(sensitive)") + 1)))
+                return NULL;
+        for (o = out, from = msg; (at = strstr(from, secret)); from = at + n) {
+                memcpy(o, from, (size_t)(at - from));
+                o += at - from;
+                o += sprintf(o, "(sensitive)");
+        }
+        strcpy(o, from);
+        return out;
+}
+
+static void redact_one(struct diag_list *diags, const char *secret)
+{
+        size_t i;
+        char *m;
+
+        if (!secret || strlen(secret) < MODEL_SECRET_MIN)
+                return;
+        for (i = 0; i < diags->n; i++) {
+                if ((m = without_secret(diags->v[i].message, secret))) {
+                        free(diags->v[i].message);
+                        diags->v[i].message = m;
+                }
+        }
+}
+
+/* Problems may quote a value: none may show the value of a sensitive
+ * variable any file interpolated (also one that failed).  These are the
+ * secrets kept out of the manifests; a secret written in a manifest is
+ * not quoted by any message about a key that may hold it. */
+static void redact_diags(struct manifest_set *s, struct interp_env *env)
+{
+        const char *name;
+        size_t i;
+
+        for (i = 0; i < interp_env_uses(env); i++) {
+                name = interp_env_use(env, i);
+                if (model_name_is_sensitive(name))
+                        redact_one(&s->diags,
+                                   interp_env_lookup(env, name, strlen(name), NULL));
+        }
+}
+
 int manifest_load(struct manifest_set *out, const struct manifest_load_opts *opts,
                   struct berth_err *err)
 {
@@ -389,6 +443,7 @@ int manifest_load(struct manifest_set *out, const struct manifest_load_opts *opt
                         if (!(out->variables[i] = strdup(interp_env_use(env, i))))
                                 goto nomem;
         }
+        redact_diags(out, env);
         diag_list_sort(&out->diags);
         r = 0;
         goto out;
