@@ -60,7 +60,8 @@ struct rc {
         const struct cli_global *g;
         struct manifest_set set;
         int have_set;
-        size_t nfailed; /* manifests that did not load */
+        size_t nfailed; /* manifests that did not load, or 1 when the scan refused
+                         * a directory (errors without a failed file) */
         struct docker_client *c;
         struct apply_result res; /* frozen, actual, diff, plan, revision */
         int lock_fd;
@@ -226,7 +227,11 @@ static int load(struct rc *x)
         x->have_set = 1;
         cli_print_diags(&x->set);
         x->nfailed = x->set.nfailed;
-        if (x->set.nfailed)
+        if (!x->nfailed && diag_list_errors(&x->set.diags)) {
+                x->nfailed = 1;
+                fprintf(stderr, "berth: the manifests were not all read: projects not read are "
+                                "left exactly as they are (fix the errors above)\n");
+        } else if (x->set.nfailed)
                 fprintf(
                     stderr,
                     "berth: %zu %s did not load: %s left exactly as %s (fix the errors above)\n",

@@ -58,8 +58,7 @@ static int dotenv_trusted(const char *path, const struct manifest_load_opts *opt
         char why[PATH_MAX + 256];
         struct stat st;
 
-        if (stat(path, &st) < 0 ||
-            !trust_stat_problem(why, sizeof(why), &st, path, TRUST_INSIDE))
+        if (stat(path, &st) < 0 || !trust_stat_problem(why, sizeof(why), &st, path, TRUST_INSIDE))
                 return 0; /* a missing .env is none; an unreadable one fails on reading */
         if (opts->insecure) {
                 diag_add(diags, DIAG_WARNING, path, 0, 0, "",
@@ -363,8 +362,7 @@ static void redact_diags(struct manifest_set *s, struct interp_env *env)
         for (i = 0; i < interp_env_uses(env); i++) {
                 name = interp_env_use(env, i);
                 if (model_name_is_sensitive(name))
-                        redact_one(&s->diags,
-                                   interp_env_lookup(env, name, strlen(name), NULL));
+                        redact_one(&s->diags, interp_env_lookup(env, name, strlen(name), NULL));
         }
 }
 
@@ -393,7 +391,16 @@ int manifest_load(struct manifest_set *out, const struct manifest_load_opts *opt
                 goto out;
         out->complete = r == 0;
         out->root_is_file = files.root_is_file;
-        out->nfiles = files.n;
+        out->nfiles = files.n + files.nrefused;
+        /* a manifest the scan refused is a file that failed: its project
+         * (as its path names it; its name: is not read) is left alone */
+        for (i = 0; i < files.nrefused; i++) {
+                char project[256];
+
+                normalize_project_name(project, sizeof(project), files.refused[i].rel);
+                if (add_failed(out, &files.refused[i], project[0] ? project : NULL) < 0)
+                        goto nomem;
+        }
 
         r = interp_env_new(&env, opts->environ ? opts->environ : (const char *const *)environ, err);
         if (r < 0)

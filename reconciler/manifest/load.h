@@ -58,7 +58,7 @@ struct manifest_set {
         struct diag_list diags;         /* every problem, sorted by file and position */
         struct manifest_failed *failed; /* owned */
         size_t nfailed;
-        size_t nfiles; /* manifest files found */
+        size_t nfiles; /* manifest files found (refused ones too: they are in failed) */
         bool complete; /* every file under the root was seen (no refused
                         * entries): projects absent from it may be pruned */
         bool root_is_file;

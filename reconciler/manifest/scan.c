@@ -51,7 +51,13 @@ void manifest_list_release(struct manifest_list *l)
                 free(l->v[i].rel);
                 free(l->v[i].name);
         }
+        for (i = 0; i < l->nrefused; i++) {
+                free(l->refused[i].path);
+                free(l->refused[i].rel);
+                free(l->refused[i].name);
+        }
         free(l->v);
+        free(l->refused);
         free(l->real_dir);
         manifest_list_init(l);
 }
@@ -125,19 +131,19 @@ static bool inside_root(const struct scan *s, const char *real)
         return strncmp(real, s->real_root, n) == 0 && (real[n] == '/' || real[n] == '\0');
 }
 
-static int add_file(struct scan *s, const char *rel, const char *path, const char *name)
+static int file_push(struct manifest_file **v, size_t *n, size_t *cap, const char *rel,
+                     const char *path, const char *name)
 {
-        struct manifest_list *l = s->out;
         struct manifest_file f;
 
-        if (l->n == l->cap) {
-                size_t cap = l->cap ? l->cap * 2 : 16;
-                struct manifest_file *v = realloc(l->v, cap * sizeof(*v));
+        if (*n == *cap) {
+                size_t grown = *cap ? *cap * 2 : 16;
+                struct manifest_file *nv = realloc(*v, grown * sizeof(*nv));
 
-                if (!v)
+                if (!nv)
                         return -1;
-                l->v = v;
-                l->cap = cap;
+                *v = nv;
+                *cap = grown;
         }
         f.path = strdup(path);
         f.rel = strdup(rel);
@@ -148,8 +154,13 @@ static int add_file(struct scan *s, const char *rel, const char *path, const cha
                 free(f.name);
                 return -1;
         }
-        l->v[l->n++] = f;
+        (*v)[(*n)++] = f;
         return 0;
+}
+
+static int add_file(struct scan *s, const char *rel, const char *path, const char *name)
+{
+        return file_push(&s->out->v, &s->out->n, &s->out->cap, rel, path, name);
 }
 
 static void scan_dir(struct scan *s, const char *rel);
@@ -176,6 +187,7 @@ static void scan_entry(struct scan *s, int dirfd, const char *name, const char *
                        struct stat *st)
 {
         bool is_manifest = manifest_name_is_manifest(name);
+        size_t errors = s->errors;
         char *path = join(s->real_root, rel), *shown = join(s->show_root, rel), *real = NULL;
         char target[PATH_MAX];
         ssize_t n;
@@ -245,6 +257,11 @@ static void scan_entry(struct scan *s, int dirfd, const char *name, const char *
 oom:
         s->oom = 1;
 out:
+        /* a manifest found and refused: its project is left alone */
+        if (is_manifest && !S_ISDIR(st->st_mode) && s->errors > errors && !s->oom &&
+            file_push(&s->out->refused, &s->out->nrefused, &s->out->refused_cap, rel, path, shown) <
+                0)
+                s->oom = 1;
         free(real);
         free(path);
         free(shown);

@@ -50,6 +50,9 @@ struct manifest_list {
         bool root_is_file;
         char *real_dir; /* owned: the root's real path (a file root: its
                          * directory's), which env files must be inside */
+        struct manifest_file *refused; /* owned: manifests found but refused
+                                        * (with an error in diags), by rel */
+        size_t nrefused, refused_cap;
 };
 
 enum manifest_scan_flags {

@@ -107,12 +107,21 @@ END_TEST
 
 START_TEST(manifest_writable_by_others)
 {
+        struct loaded l;
+
         here();
         ck_assert_int_eq(chmod("m/shop.yaml", 0666), 0);
         expect_load(false,
                     "m/shop.yaml: refused: writable by every user (mode 0666), so anyone can "
                     "change what berth runs: run 'chmod go-w m/shop.yaml'" HINT "\n",
                     "team-blog");
+        /* a failed file: its project, as its path names it, is left alone */
+        load(&l, "m", false);
+        ck_assert_uint_eq(l.set.nfailed, 1);
+        ck_assert_str_eq(l.set.failed[0].project, "shop");
+        ck_assert_str_eq(l.set.failed[0].rel, "shop.yaml");
+        ck_assert_uint_eq(l.set.nfiles, 2);
+        loaded_release(&l);
         expect_load(true,
                     "m/shop.yaml: warning: writable by every user (mode 0666), so anyone can "
                     "change what berth runs: run 'chmod go-w m/shop.yaml'" ACCEPTED "\n",
