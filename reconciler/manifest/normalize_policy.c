@@ -144,6 +144,22 @@ static void security_opt(struct gate *g, const struct doc_node *svc, const char 
 
 enum verdict { REFUSED, PASSED, ALLOWED }; /* ALLOWED: by an allow entry */
 
+/* Is src inside the manifest root's directory (the operator's own, trusted
+ * tree: "./config" beside the manifest), when that directory is no system
+ * path and holds none?  A root below one (/root/deploy/manifests) is
+ * fine; "-f /" or "-f /etc" exempts nothing. */
+static bool in_manifest_tree(const struct gate *g, const char *src)
+{
+        const char *root = g->z->ctx->root_dir, *which, *what;
+
+        if (!root || !policy_path_within(src, root))
+                return false;
+        if (policy_system_path(root, false, &which, &what) &&
+            (!strcmp(which, root) || !policy_path_within(root, which)))
+                return false;
+        return true;
+}
+
 /* One host path a mount takes (src, absolute and clean; via: how it gets
  * there, for messages: "bind mount of", "volume 'x' binding"). */
 static enum verdict host_path(struct gate *g, const char *src, bool read_only, const char *via,
@@ -155,7 +171,7 @@ static enum verdict host_path(struct gate *g, const char *src, bool read_only, c
         if (allowed(g, POLICY_BIND_MOUNT, src))
                 return ALLOWED;
         snprintf(allow, sizeof(allow), "bind_mounts: [%s]", src);
-        if (policy_system_path(src, read_only, &which, &what)) {
+        if (!in_manifest_tree(g, src) && policy_system_path(src, read_only, &which, &what)) {
                 if (!strcmp(which, src))
                         refuse(g, at, path, allow, "%s %s (%s)", via, src, what);
                 else if (policy_path_within(src, which))

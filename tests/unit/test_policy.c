@@ -279,6 +279,48 @@ START_TEST(symlinked_bind_source)
 }
 END_TEST
 
+/* A bind inside the manifest root's directory is the operator's own tree,
+ * also when the root is below a system path (/root/deploy/manifests;
+ * here /dev/shm, below /dev); outside it, or through a link out of it, the
+ * system path counts again. */
+START_TEST(binds_inside_the_manifest_tree)
+{
+        char dir[] = "/dev/shm/berth-test-XXXXXX", *want, *more;
+
+        ck_assert_msg(mkdtemp(dir) != NULL, "mkdtemp %s: %s", dir, strerror(errno));
+        ck_assert_int_eq(chdir(dir), 0);
+        ck_assert_int_eq(mkdir("m", 0755), 0);
+        ck_assert_int_eq(mkdir("m/config", 0755), 0);
+        ck_assert_int_eq(symlink("/etc", "m/config/etc"), 0);
+        /* the link itself is refused by the scan as well */
+        want = bt_fmt("m/config/etc: symlink leads outside the manifest root (to '/etc'); berth "
+                      "reads only files inside the root: move what it points to into the root, "
+                      "or remove the link\n"
+                      "m/shop.yaml:6:9: services.web.volumes[1]: bind mount of %s/outside (below "
+                      "/dev, the host's devices) is refused by the default "
+                      "policy" DEFAULT("web", "bind_mounts: [%s/outside]"),
+                      dir, dir);
+        more = bt_fmt("%sm/shop.yaml:7:9: services.web.volumes[2]: bind mount of %s/m/config/etc, "
+                      "a symlink to /etc (the host's configuration) is refused by the default "
+                      "policy" DEFAULT("web", "bind_mounts: [/etc]"),
+                      want, dir);
+        free(want);
+        want = more;
+        expect_web("    volumes:\n"
+                   "      - ./config:/config\n"
+                   "      - ../outside:/o\n"
+                   "      - ./config/etc:/e\n",
+                   NULL, want);
+        free(want);
+        ck_assert_int_eq(unlink("m/config/etc"), 0);
+        ck_assert_int_eq(unlink("m/shop.yaml"), 0);
+        ck_assert_int_eq(rmdir("m/config"), 0);
+        ck_assert_int_eq(rmdir("m"), 0);
+        ck_assert_int_eq(chdir("/"), 0);
+        ck_assert_int_eq(rmdir(dir), 0);
+}
+END_TEST
+
 /* ---- a policy file allows ------------------------------------------------ */
 
 static const char powers[] = "    privileged: true\n"
@@ -669,6 +711,7 @@ static Suite *suite(void)
         tcase_add_loop_test(tc, default_policy_refuses, 0, sizeof(refused) / sizeof(refused[0]));
         tcase_add_test(tc, default_policy_allows);
         tcase_add_test(tc, symlinked_bind_source);
+        tcase_add_test(tc, binds_inside_the_manifest_tree);
         tcase_add_test(tc, policy_allows_per_project_and_service);
         tcase_add_test(tc, policy_allows_exactly);
         tcase_add_test(tc, bind_roots);
