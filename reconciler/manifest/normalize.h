@@ -78,6 +78,14 @@
  * network_mode service:NAME naming no service (or itself); a
  * container_name used twice; a project name another file already uses.
  *
+ * The policy gate (normalize_policy.c, policy/policy.h): privileged,
+ * cap_add, network_mode, security_opt, bind mounts (and local volumes that
+ * bind a host path) and the image are checked against ctx->policy; what it
+ * does not allow is an error at the key or list item that asks, saying how
+ * to allow it.  env_file files must resolve inside ctx->root_dir and be
+ * trusted (policy/trust.h; a warning when ctx->insecure).  The project's
+ * secrets (model.h) are collected last.
+ *
  * Warnings (accepted, not acted on): domainname, healthcheck
  * start_interval, update_config parallelism and delay, reservations.cpus,
  * ipam driver, ip_range and config entries after the first, and the
