@@ -64,10 +64,46 @@ struct manifest_set;
 struct model_state;
 struct actual_state;
 struct diff_result;
+struct policy;
 
-/* Load root (NULL: ./manifests) into set, or report why it could not be
- * read (set is then released) and return -1. */
-int cli_load(struct manifest_set *set, const char *root);
+/* --policy FILE and --insecure-manifests: every command that reads
+ * manifests takes them (cli/policy.c).  Put CLI_TRUST_OPTIONS in the
+ * getopt_long table and hand the two codes to cli_trust_option(). */
+enum { CLI_OPT_POLICY = 0x100, CLI_OPT_INSECURE };
+#define CLI_TRUST_OPTIONS                                                                          \
+        {"policy", required_argument, NULL, CLI_OPT_POLICY},                                       \
+        {                                                                                          \
+                "insecure-manifests", no_argument, NULL, CLI_OPT_INSECURE                          \
+        }
+#define CLI_TRUST_USAGE                                                                            \
+        "      --policy FILE      the operator's policy: the host-level powers manifests may\n"     \
+        "                         use (default $BERTH_POLICY; none: every power refused)\n"        \
+        "      --insecure-manifests  accept manifests other users can write, with a warning\n"
+
+struct cli_trust {
+        const char *policy_file; /* --policy, else $BERTH_POLICY when set and not empty */
+        int insecure;            /* --insecure-manifests */
+        struct policy *policy;   /* owned: loaded by cli_policy_load(), NULL: the default */
+        int loaded;
+};
+
+/* Take CLI_OPT_POLICY / CLI_OPT_INSECURE (other codes are ignored). */
+void cli_trust_option(struct cli_trust *t, int opt, const char *arg);
+/* Read the policy file once (a no-op when done or when there is none),
+ * printing its problems and warnings.  -1 after printing why it cannot be
+ * used: a bad policy is a usage error (CLI_EXIT_USAGE), and nothing else
+ * may happen. */
+int cli_policy_load(struct cli_trust *t);
+void cli_trust_release(struct cli_trust *t);
+
+/* Load root (NULL: ./manifests) into set under t's policy (loading it
+ * first).  0; or, after reporting why (set is then released), -1 when the
+ * manifests could not be read, CLI_LOAD_BAD_POLICY when the policy could
+ * not be used. */
+#define CLI_LOAD_BAD_POLICY (-2)
+int cli_load(struct manifest_set *set, const char *root, struct cli_trust *t);
+/* The exit code for cli_load()'s failure r. */
+#define CLI_LOAD_EXIT(r) ((r) == CLI_LOAD_BAD_POLICY ? CLI_EXIT_USAGE : CLI_EXIT_FAIL)
 /* Print every diagnostic of set to stderr; returns the number of errors. */
 size_t cli_print_diags(const struct manifest_set *set);
 

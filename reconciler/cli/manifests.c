@@ -22,12 +22,16 @@ size_t cli_print_diags(const struct manifest_set *set)
         return diag_list_errors(&set->diags);
 }
 
-int cli_load(struct manifest_set *set, const char *root)
+int cli_load(struct manifest_set *set, const char *root, struct cli_trust *t)
 {
         struct manifest_load_opts opts = {.root = root ? root : MANIFEST_DEFAULT_ROOT};
         struct berth_err err;
         char buf[2048];
 
+        if (cli_policy_load(t) < 0)
+                return CLI_LOAD_BAD_POLICY;
+        opts.policy = t->policy;
+        opts.insecure = t->insecure;
         berth_err_clear(&err);
         if (manifest_load(set, &opts, &err) < 0) {
                 if (err.code == BERTH_ENOTFOUND && !root)
@@ -49,23 +53,27 @@ static const char *plural(size_t n, const char *one, const char *many)
 }
 
 static const char validate_usage[] =
-    "usage: berth validate [-f PATH]\n"
+    "usage: berth validate [-f PATH] [--policy FILE] [--insecure-manifests]\n"
     "\n"
     "Check every manifest under PATH (a directory or one file; default ./manifests)\n"
-    "and print all problems as file:line:col: key: message.  Needs no engine.\n"
-    "Exits 1 when there is an error; warnings alone exit 0.\n"
+    "and print all problems as file:line:col: key: message, the powers the policy\n"
+    "refuses included.  Needs no engine.  Exits 1 when there is an error; warnings\n"
+    "alone exit 0; 64 when the policy file cannot be used.\n"
     "\n"
-    "  -f, --file PATH   manifest root\n";
+    "  -f, --file PATH        manifest root\n" CLI_TRUST_USAGE;
 
 int cmd_validate(int argc, char **argv, const struct cli_global *g)
 {
-        static const struct option opts[] = {
-            {"file", required_argument, NULL, 'f'}, {"help", no_argument, NULL, 'h'}, {0, 0, 0, 0}};
+        static const struct option opts[] = {{"file", required_argument, NULL, 'f'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             CLI_TRUST_OPTIONS,
+                                             {0, 0, 0, 0}};
         char prog[] = "berth validate"; /* getopt names argv[0] in its messages */
         const char *root = NULL;
+        struct cli_trust trust = {0};
         struct manifest_set set;
         size_t i, services = 0, networks = 0, volumes = 0, errors, warnings;
-        int opt;
+        int opt, r;
 
         (void)g;
         argv[0] = prog;
@@ -78,6 +86,10 @@ int cmd_validate(int argc, char **argv, const struct cli_global *g)
                 case 'h':
                         fputs(validate_usage, stdout);
                         return CLI_EXIT_OK;
+                case CLI_OPT_POLICY:
+                case CLI_OPT_INSECURE:
+                        cli_trust_option(&trust, opt, optarg);
+                        break;
                 default:
                         fputs(validate_usage, stderr);
                         return CLI_EXIT_USAGE;
@@ -87,8 +99,10 @@ int cmd_validate(int argc, char **argv, const struct cli_global *g)
                 fprintf(stderr, "berth validate: unexpected argument '%s'\n", argv[optind]);
                 return CLI_EXIT_USAGE;
         }
-        if (cli_load(&set, root) < 0)
-                return CLI_EXIT_FAIL;
+        r = cli_load(&set, root, &trust);
+        cli_trust_release(&trust);
+        if (r < 0)
+                return CLI_LOAD_EXIT(r);
         if (!root)
                 root = MANIFEST_DEFAULT_ROOT;
         errors = cli_print_diags(&set);
@@ -166,15 +180,17 @@ static int escape_dollars(json_t *v)
 
 static const char config_usage[] =
     "usage: berth config [-f PATH] [--output yaml|json] [--show-sensitive]\n"
+    "                    [--policy FILE] [--insecure-manifests]\n"
     "\n"
     "Print the resolved, normalized desired state: variables interpolated, anchors\n"
     "and merge keys applied, env files read, every value in its long form.\n"
-    "Values of secret-looking names print as (sensitive).  The YAML output is a\n"
-    "manifest itself: a '$' in a value is written '$$', as interpolation wants.\n"
+    "Values of secret-looking names, and values holding a secret, print as\n"
+    "(sensitive).  The YAML output is a manifest itself: a '$' in a value is\n"
+    "written '$$', as interpolation wants.\n"
     "\n"
     "  -f, --file PATH     manifest root (default ./manifests)\n"
     "  -o, --output FMT    yaml (default; one document per project) or json\n"
-    "      --show-sensitive  print sensitive values as they are\n";
+    "      --show-sensitive  print sensitive values as they are\n" CLI_TRUST_USAGE;
 
 int cmd_config(int argc, char **argv, const struct cli_global *g)
 {
@@ -182,9 +198,11 @@ int cmd_config(int argc, char **argv, const struct cli_global *g)
                                              {"output", required_argument, NULL, 'o'},
                                              {"show-sensitive", no_argument, NULL, 's'},
                                              {"help", no_argument, NULL, 'h'},
+                                             CLI_TRUST_OPTIONS,
                                              {0, 0, 0, 0}};
         char prog[] = "berth config"; /* getopt names argv[0] in its messages */
         const char *root = NULL, *output = "yaml";
+        struct cli_trust trust = {0};
         struct manifest_set set;
         struct berth_err err;
         json_t *all = NULL, *p;
@@ -208,6 +226,10 @@ int cmd_config(int argc, char **argv, const struct cli_global *g)
                 case 'h':
                         fputs(config_usage, stdout);
                         return CLI_EXIT_OK;
+                case CLI_OPT_POLICY:
+                case CLI_OPT_INSECURE:
+                        cli_trust_option(&trust, opt, optarg);
+                        break;
                 default:
                         fputs(config_usage, stderr);
                         return CLI_EXIT_USAGE;
@@ -221,8 +243,11 @@ int cmd_config(int argc, char **argv, const struct cli_global *g)
                 fprintf(stderr, "berth config: unexpected argument '%s'\n", argv[optind]);
                 return CLI_EXIT_USAGE;
         }
-        if (cli_load(&set, root) < 0)
-                return CLI_EXIT_FAIL;
+        rc = cli_load(&set, root, &trust);
+        cli_trust_release(&trust);
+        if (rc < 0)
+                return CLI_LOAD_EXIT(rc);
+        rc = CLI_EXIT_FAIL;
         if (cli_print_diags(&set))
                 goto out;
         berth_err_clear(&err);

@@ -41,6 +41,7 @@ enum {
         O_NO_WAIT = 1 << 9,
         O_YES = 1 << 10,
         O_VOLUMES = 1 << 11,
+        O_TRUST = 1 << 12, /* --policy, --insecure-manifests */
 };
 
 struct args {
@@ -50,6 +51,7 @@ struct args {
         int json;
         int detailed, allow_empty, stats, dry_run, no_wait, yes, volumes;
         int parallel;
+        struct cli_trust trust;
 };
 
 struct rc {
@@ -58,7 +60,8 @@ struct rc {
         const struct cli_global *g;
         struct manifest_set set;
         int have_set;
-        size_t nfailed; /* manifests that did not load */
+        size_t nfailed; /* manifests that did not load, or 1 when the scan refused
+                         * a directory (errors without a failed file) */
         struct docker_client *c;
         struct apply_result res; /* frozen, actual, diff, plan, revision */
         int lock_fd;
@@ -98,6 +101,7 @@ static int args_parse(struct args *a, int argc, char **argv, const char *name, u
             {"no-wait", no_argument, NULL, 'W'},
             {"yes", no_argument, NULL, 'y'},
             {"volumes", no_argument, NULL, 'v'},
+            CLI_TRUST_OPTIONS, /* bits[] below follows this order */
             {"help", no_argument, NULL, 'h'},
             {0, 0, 0, 0},
         };
@@ -106,7 +110,8 @@ static int args_parse(struct args *a, int argc, char **argv, const char *name, u
                 unsigned bit;
         } bits[] = {{'f', O_FILE},     {'s', O_SCOPE},       {'p', O_PROJECT}, {'o', O_OUTPUT},
                     {'D', O_DETAILED}, {'E', O_ALLOW_EMPTY}, {'S', O_STATS},   {'n', O_DRY_RUN},
-                    {'P', O_PARALLEL}, {'W', O_NO_WAIT},     {'y', O_YES},     {'v', O_VOLUMES}};
+                    {'P', O_PARALLEL}, {'W', O_NO_WAIT},     {'y', O_YES},     {'v', O_VOLUMES},
+                    {CLI_OPT_POLICY, O_TRUST}, {CLI_OPT_INSECURE, O_TRUST}};
         char prog[64];
         char *end;
         size_t i;
@@ -179,6 +184,10 @@ static int args_parse(struct args *a, int argc, char **argv, const char *name, u
                 case 'v':
                         a->volumes = 1;
                         break;
+                case CLI_OPT_POLICY:
+                case CLI_OPT_INSECURE:
+                        cli_trust_option(&a->trust, opt, optarg);
+                        break;
                 }
         }
         if (optind < argc) {
@@ -204,18 +213,25 @@ static void rc_release(struct rc *x)
         berth_lock_release(x->lock_fd);
         if (x->have_set)
                 manifest_set_release(&x->set);
+        cli_trust_release(&x->a.trust);
 }
 
-/* Load the manifests; print their problems.  -1 when the root could not
- * be read at all. */
+/* Load the manifests; print their problems.  cli_load()'s failure when the
+ * root could not be read at all or the policy could not be used. */
 static int load(struct rc *x)
 {
-        if (cli_load(&x->set, x->a.root) < 0)
-                return -1;
+        int r = cli_load(&x->set, x->a.root, &x->a.trust);
+
+        if (r < 0)
+                return r;
         x->have_set = 1;
         cli_print_diags(&x->set);
         x->nfailed = x->set.nfailed;
-        if (x->set.nfailed)
+        if (!x->nfailed && diag_list_errors(&x->set.diags)) {
+                x->nfailed = 1;
+                fprintf(stderr, "berth: the manifests were not all read: projects not read are "
+                                "left exactly as they are (fix the errors above)\n");
+        } else if (x->set.nfailed)
                 fprintf(
                     stderr,
                     "berth: %zu %s did not load: %s left exactly as %s (fix the errors above)\n",
@@ -391,12 +407,9 @@ static int reconcile(struct rc *x)
 
         x->ro.color = !x->a.json && isatty(1) && !(getenv("NO_COLOR") && *getenv("NO_COLOR"));
         x->ro.scope = x->a.scope;
-        if (x->cmd == CMD_DOWN) {
-                if (x->a.root && load(x) < 0)
-                        return CLI_EXIT_FAIL;
-        } else if (load(x) < 0) {
-                return CLI_EXIT_FAIL;
-        }
+        if ((x->cmd != CMD_DOWN || x->a.root) && (rc = load(x)) < 0)
+                return CLI_LOAD_EXIT(rc);
+        rc = CLI_EXIT_FAIL;
         if (engine(x, !dry) < 0)
                 return CLI_EXIT_FAIL;
         if ((x->cmd == CMD_DOWN ? plan_down(x) : plan_desired(x)) < 0)
@@ -430,9 +443,11 @@ static int reconcile(struct rc *x)
 
 static int status(struct rc *x)
 {
-        int planned;
+        int planned, r;
 
-        if (load(x) < 0 || engine(x, 0) < 0)
+        if ((r = load(x)) < 0)
+                return CLI_LOAD_EXIT(r);
+        if (engine(x, 0) < 0)
                 return CLI_EXIT_FAIL;
         planned = plan_desired(x) == 0; /* a plan that cannot run still has its diff */
         if (!x->res.diff)
@@ -463,6 +478,7 @@ static int command(enum cmd cmd, int argc, char **argv, const struct cli_global 
 static const char plan_usage[] =
     "usage: berth plan [-f PATH] [--scope S] [--project P] [-o text|json]\n"
     "                  [--detailed-exitcode] [--allow-empty] [--stats]\n"
+    "                  [--policy FILE] [--insecure-manifests]\n"
     "\n"
     "Show what apply would change, and change nothing (berth apply --dry-run).\n"
     "\n"
@@ -474,11 +490,12 @@ static const char plan_usage[] =
     "  -o, --output FMT       text (default) or json (schema/plan.schema.json)\n"
     "      --detailed-exitcode  exit 0 with no changes, 2 with changes, 1 on error\n"
     "      --allow-empty      let an empty manifest root remove everything in the scope\n"
-    "      --stats            print how many engine API calls were made\n";
+    "      --stats            print how many engine API calls were made\n" CLI_TRUST_USAGE;
 
 static const char apply_usage[] =
     "usage: berth apply [-f PATH] [--scope S] [--project P] [-o text|json] [--dry-run]\n"
     "                   [--parallel N] [--no-wait] [--allow-empty] [--stats]\n"
+    "                   [--policy FILE] [--insecure-manifests]\n"
     "\n"
     "Make the engine match the manifests: print the plan, then run it.  Does not ask\n"
     "for confirmation: it is what automation runs (review with berth plan).\n"
@@ -492,11 +509,12 @@ static const char apply_usage[] =
     "      --parallel N       operations at once (default 4)\n"
     "      --no-wait          exit 1 when another berth holds the scope, instead of waiting\n"
     "      --allow-empty      let an empty manifest root remove everything in the scope\n"
-    "      --stats            print how many engine API calls were made\n";
+    "      --stats            print how many engine API calls were made\n" CLI_TRUST_USAGE;
 
 static const char down_usage[] =
     "usage: berth down [-f PATH] [--scope S] [--project P] [--volumes] [--yes]\n"
     "                  [-o text|json] [--dry-run] [--parallel N] [--no-wait] [--stats]\n"
+    "                  [--policy FILE] [--insecure-manifests]\n"
     "\n"
     "Remove the scope's containers and networks: all of them, the projects of the\n"
     "manifests under -f PATH, or project P.  Volumes only with --volumes.  Shows the\n"
@@ -511,10 +529,11 @@ static const char down_usage[] =
     "      --dry-run          print the plan only\n"
     "      --parallel N       operations at once (default 4)\n"
     "      --no-wait          exit 1 when another berth holds the scope, instead of waiting\n"
-    "      --stats            print how many engine API calls were made\n";
+    "      --stats            print how many engine API calls were made\n" CLI_TRUST_USAGE;
 
 static const char status_usage[] =
-    "usage: berth status [-f PATH] [--scope S] [-o text|json]\n"
+    "usage: berth status [-f PATH] [--scope S] [-o text|json] [--policy FILE]\n"
+    "                    [--insecure-manifests]\n"
     "\n"
     "Per project and service: replicas running of desired, health, image, the\n"
     "manifests' revision they were made from, and drift (whether a plan would\n"
@@ -522,9 +541,9 @@ static const char status_usage[] =
     "\n"
     "  -f, --file PATH        manifest root; default ./manifests\n"
     "      --scope S          the berth instance whose objects these are (default default)\n"
-    "  -o, --output FMT       text (default) or json\n";
+    "  -o, --output FMT       text (default) or json\n" CLI_TRUST_USAGE;
 
-#define COMMON (O_FILE | O_SCOPE | O_PROJECT | O_OUTPUT | O_STATS)
+#define COMMON (O_FILE | O_SCOPE | O_PROJECT | O_OUTPUT | O_STATS | O_TRUST)
 
 int cmd_plan(int argc, char **argv, const struct cli_global *g)
 {
@@ -547,6 +566,6 @@ int cmd_down(int argc, char **argv, const struct cli_global *g)
 
 int cmd_status(int argc, char **argv, const struct cli_global *g)
 {
-        return command(CMD_STATUS, argc, argv, g, "status", O_FILE | O_SCOPE | O_OUTPUT,
+        return command(CMD_STATUS, argc, argv, g, "status", O_FILE | O_SCOPE | O_OUTPUT | O_TRUST,
                        status_usage);
 }

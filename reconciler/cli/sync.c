@@ -34,7 +34,7 @@ static const char sync_usage[] =
     "      --webhook-secret-file FILE  the webhook's HMAC-SHA256 secret\n"
     "      --scope S                   the berth instance whose objects these are\n"
     "      --debounce MS, --resync SECONDS, --parallel N, --log-format FMT\n"
-    "                                  as for berth watch\n";
+    "                                  as for berth watch\n" CLI_TRUST_USAGE;
 
 /* --interval: a duration (60s, 5m, 1h30m) or plain seconds. */
 static int interval_parse(long *out, const char *s)
@@ -82,11 +82,13 @@ int cmd_sync(int argc, char **argv, const struct cli_global *g)
                                              {"listen", required_argument, NULL, 'L'},
                                              {"webhook-secret-file", required_argument, NULL, 'S'},
                                              CLI_DAEMON_OPTIONS,
+                                             CLI_TRUST_OPTIONS,
                                              {"help", no_argument, NULL, 'h'},
                                              {0, 0, 0, 0}};
         char prog[] = "berth sync";
         struct sync_options o = {.watch = {.scope = BERTH_DEFAULT_SCOPE}};
         const char *secret_file = NULL;
+        struct cli_trust trust = {0};
         struct berth_buf secret;
         struct berth_err err;
         int opt, r, rc = CLI_EXIT_USAGE;
@@ -128,6 +130,10 @@ int cmd_sync(int argc, char **argv, const struct cli_global *g)
                 case 'S':
                         secret_file = optarg;
                         break;
+                case CLI_OPT_POLICY:
+                case CLI_OPT_INSECURE:
+                        cli_trust_option(&trust, opt, optarg);
+                        break;
                 case 'h':
                         fputs(sync_usage, stdout);
                         rc = CLI_EXIT_OK;
@@ -157,8 +163,10 @@ int cmd_sync(int argc, char **argv, const struct cli_global *g)
                 fprintf(stderr, "berth sync: --webhook-secret-file needs --listen ADDR:PORT\n");
                 goto out;
         }
-        if (cli_daemon_check(&o.watch, prog) < 0)
-                goto out;
+        if (cli_daemon_check(&o.watch, prog) < 0 || cli_policy_load(&trust) < 0)
+                goto out; /* CLI_EXIT_USAGE: a bad policy file stops it before anything */
+        o.watch.policy = trust.policy;
+        o.watch.insecure_manifests = trust.insecure;
         if (secret_file) {
                 if (secret_read(&secret, secret_file) < 0) {
                         rc = CLI_EXIT_FAIL;
@@ -174,6 +182,7 @@ int cmd_sync(int argc, char **argv, const struct cli_global *g)
                 rc = CLI_EXIT_FAIL;
         }
 out:
+        cli_trust_release(&trust);
         if (secret.data)
                 memset(secret.data, 0, secret.len);
         berth_buf_release(&secret);

@@ -11,7 +11,8 @@
 
 static const char watch_usage[] =
     "usage: berth watch [-f PATH] [--scope S] [--debounce MS] [--resync SECONDS]\n"
-    "                   [--parallel N] [--log-format text|json]\n"
+    "                   [--parallel N] [--log-format text|json] [--policy FILE]\n"
+    "                   [--insecure-manifests]\n"
     "\n"
     "Keep the engine matching the manifests: apply now, then again whenever a\n"
     "manifest changes (after the debounce), a container of the scope dies or is\n"
@@ -23,7 +24,8 @@ static const char watch_usage[] =
     "      --debounce MS     wait this long after the last manifest change (default 500)\n"
     "      --resync SECONDS  full reconcile this often (default 300)\n"
     "      --parallel N      operations at once (default 4)\n"
-    "      --log-format FMT  text (default) or json: one object per line\n";
+    "      --log-format FMT  text (default) or json: one object per line\n" CLI_TRUST_USAGE
+    "The policy file is read once, at the start: restart watch to change it.\n";
 
 static int number(long *out, const char *s, long min, long max)
 {
@@ -90,11 +92,13 @@ int cmd_watch(int argc, char **argv, const struct cli_global *g)
         static const struct option opts[] = {{"file", required_argument, NULL, 'f'},
                                              CLI_DAEMON_OPTIONS,
                                              {"help", no_argument, NULL, 'h'},
+                                             CLI_TRUST_OPTIONS,
                                              {0, 0, 0, 0}};
         char prog[] = "berth watch";
         struct watch_options o = {.scope = BERTH_DEFAULT_SCOPE};
+        struct cli_trust trust = {0};
         struct berth_err err;
-        int opt, r;
+        int opt, r, rc;
 
         o.host = g->host;
         argv[0] = prog;
@@ -111,6 +115,10 @@ int cmd_watch(int argc, char **argv, const struct cli_global *g)
                 case 'h':
                         fputs(watch_usage, stdout);
                         return CLI_EXIT_OK;
+                case CLI_OPT_POLICY:
+                case CLI_OPT_INSECURE:
+                        cli_trust_option(&trust, opt, optarg);
+                        break;
                 default:
                         fputs(watch_usage, stderr);
                         return CLI_EXIT_USAGE;
@@ -122,10 +130,16 @@ int cmd_watch(int argc, char **argv, const struct cli_global *g)
         }
         if (cli_daemon_check(&o, prog) < 0)
                 return CLI_EXIT_USAGE;
+        if (cli_policy_load(&trust) < 0)
+                return CLI_EXIT_USAGE;
+        o.policy = trust.policy;
+        o.insecure_manifests = trust.insecure;
         berth_err_clear(&err);
+        rc = CLI_EXIT_OK;
         if (watch_run(&o, &err) < 0) {
                 cli_report(&err);
-                return CLI_EXIT_FAIL;
+                rc = CLI_EXIT_FAIL;
         }
-        return CLI_EXIT_OK;
+        cli_trust_release(&trust);
+        return rc;
 }

@@ -302,7 +302,8 @@ static int recreate_fields(struct diff_ctx *x, struct diff_change *c, struct ser
                 goto out; /* an older or foreign container: no fields to show */
         if (!w->canonical)
                 w->canonical = model_service_canonical(w->p, w->s, 1);
-        if (!w->canonical) {
+        /* a label written before a secret was known as one holds it in clear */
+        if (!w->canonical || model_json_redact(before, w->p, 1) < 0) {
                 rc = berth_err_set(x->err, BERTH_ENOMEM, "out of memory comparing service '%s'",
                                    w->s->name);
                 goto out;

@@ -183,7 +183,8 @@ int diff_down(struct diff_result **out, const struct actual_state *actual,
  *   compact JSON; a side without the key or index as "(none)".
  * A redacted value ("sha256:" and 64 hex digits), or a string under a
  * sensitive name (model_name_is_sensitive), is "(sensitive)"; when one
- * side is, a string on the other side is too. */
+ * side is, a string on the other side is too; so is a redacted element of
+ * a list shown whole (a command holding a secret). */
 int diff_fields(struct diff_field **fields, size_t *n, struct berth_arena *a, const json_t *before,
                 const json_t *after, struct berth_err *err);
 

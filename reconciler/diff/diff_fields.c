@@ -104,10 +104,23 @@ static char *render_mount(struct berth_arena *a, const json_t *o)
 
 static char *render_json(struct berth_arena *a, const json_t *v)
 {
-        char *dump = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
-        char *copy = dump ? berth_arena_strdup(a, dump) : NULL;
+        json_t *shown = NULL, *e;
+        char *dump, *copy;
+        size_t i;
 
+        /* a list (a command) with a redacted element shows it as such */
+        json_array_foreach(v, i, e)
+        {
+                if (!is_redacted(e))
+                        continue;
+                if (!shown && !(shown = json_deep_copy(v)))
+                        return NULL;
+                json_array_set_new(shown, i, json_string(SENSITIVE));
+        }
+        dump = json_dumps(shown ? shown : v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+        copy = dump ? berth_arena_strdup(a, dump) : NULL;
         free(dump);
+        json_decref(shown);
         return copy;
 }
 

@@ -74,6 +74,18 @@ void diag_add(struct diag_list *l, enum diag_severity sev, const char *file, int
         va_end(ap);
 }
 
+void diag_list_truncate(struct diag_list *l, size_t n)
+{
+        while (l->n > n) {
+                l->n--;
+                if (l->v[l->n].severity == DIAG_ERROR)
+                        l->errors--;
+                free(l->v[l->n].file);
+                free(l->v[l->n].path);
+                free(l->v[l->n].message);
+        }
+}
+
 size_t diag_list_errors(const struct diag_list *l)
 {
         return l->errors;

@@ -57,6 +57,10 @@ void diag_add(struct diag_list *l, enum diag_severity sev, const char *file, int
 void diag_addv(struct diag_list *l, enum diag_severity sev, const char *file, int line, int col,
                const char *path, const char *fmt, va_list ap) __attribute__((format(printf, 7, 0)));
 
+/* Drop the entries from n on (those added after l->n was n), for a caller
+ * that says the same thing better; n above l->n is a no-op. */
+void diag_list_truncate(struct diag_list *l, size_t n);
+
 /* Number of DIAG_ERROR entries added since the last release. */
 size_t diag_list_errors(const struct diag_list *l);
 

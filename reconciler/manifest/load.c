@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "common/err.h"
 #include "manifest/doc.h"
@@ -14,6 +15,7 @@
 #include "manifest/normalize.h"
 #include "manifest/scan.h"
 #include "model/model.h"
+#include "policy/trust.h"
 #include "schema/validate.h"
 
 extern char **environ;
@@ -55,11 +57,33 @@ struct load_src {
         const char *dir;
 };
 
+/* The root's .env decides variables of every file: when it exists, it is
+ * held to policy/trust.h like the root (fatal, or a warning when
+ * insecure). */
+static int dotenv_trusted(const char *path, const struct manifest_load_opts *opts,
+                          struct diag_list *diags, struct berth_err *err)
+{
+        char why[PATH_MAX + 256];
+        struct stat st;
+
+        if (stat(path, &st) < 0 || !trust_stat_problem(why, sizeof(why), &st, path, TRUST_INSIDE))
+                return 0; /* a missing .env is none; an unreadable one fails on reading */
+        if (opts->insecure) {
+                diag_add(diags, DIAG_WARNING, path, 0, 0, "",
+                         "%s (accepted because of --insecure-manifests)", why);
+                return 0;
+        }
+        return berth_err_set(err, BERTH_EFORBIDDEN,
+                             "env file '%s' is %s (or pass --insecure-manifests to accept it with "
+                             "a warning)",
+                             path, why);
+}
+
 /* One file through parse, interpolation, validation and normalization.
  * Returns 0 or BERTH_ENOMEM; a file with errors is recorded as failed. */
 static int load_one(struct manifest_set *s, const struct manifest_file *f,
                     const struct load_src *src, const struct schema *schema, struct interp_env *env,
-                    const struct manifest_load_opts *opts)
+                    const struct manifest_load_opts *opts, const char *root_dir)
 {
         size_t errors_before = diag_list_errors(&s->diags);
         struct normalize_ctx ctx = {0};
@@ -98,6 +122,9 @@ static int load_one(struct manifest_set *s, const struct manifest_file *f,
         ctx.home = getenv("HOME");
         ctx.dir = src && src->dir ? src->dir : dirname(dir);
         ctx.env = env;
+        ctx.policy = opts->policy;
+        ctx.root_dir = root_dir;
+        ctx.insecure = opts->insecure;
         r = normalize_project(s->state, d->root, &ctx, &s->diags, &err);
         if (r == BERTH_ENOMEM)
                 goto out;
@@ -297,6 +324,59 @@ out:
         return r;
 }
 
+/* msg with every occurrence of secret replaced by "(sensitive)", as a new
+ * string; NULL when it has none or memory ran out (msg then stays: it is
+ * only shown). */
+static char *without_secret(const char *msg, const char *secret)
+{
+        size_t n = strlen(secret), count = 0;
+        const char *at, *from;
+        char *out, *o;
+
+        for (at = strstr(msg, secret); at; at = strstr(at + n, secret))
+                count++;
+        if (!count || !(out = malloc(strlen(msg) + count * sizeof("(sensitive)") + 1)))
+                return NULL;
+        for (o = out, from = msg; (at = strstr(from, secret)); from = at + n) {
+                memcpy(o, from, (size_t)(at - from));
+                o += at - from;
+                o += sprintf(o, "(sensitive)");
+        }
+        strcpy(o, from);
+        return out;
+}
+
+static void redact_one(struct diag_list *diags, const char *secret)
+{
+        size_t i;
+        char *m;
+
+        if (!secret || strlen(secret) < MODEL_SECRET_MIN)
+                return;
+        for (i = 0; i < diags->n; i++) {
+                if ((m = without_secret(diags->v[i].message, secret))) {
+                        free(diags->v[i].message);
+                        diags->v[i].message = m;
+                }
+        }
+}
+
+/* Problems may quote a value: none may show the value of a sensitive
+ * variable any file interpolated (also one that failed).  These are the
+ * secrets kept out of the manifests; a secret written in a manifest is
+ * not quoted by any message about a key that may hold it. */
+static void redact_diags(struct manifest_set *s, struct interp_env *env)
+{
+        const char *name;
+        size_t i;
+
+        for (i = 0; i < interp_env_uses(env); i++) {
+                name = interp_env_use(env, i);
+                if (model_name_is_sensitive(name))
+                        redact_one(&s->diags, interp_env_lookup(env, name, strlen(name), NULL));
+        }
+}
+
 /* out emptied, with an empty state: 0 or BERTH_ENOMEM (err set). */
 static int set_init(struct manifest_set *out, struct berth_err *err)
 {
@@ -313,7 +393,8 @@ static int set_init(struct manifest_set *out, struct berth_err *err)
  * the built-in schema, or BERTH_ENOMEM (err set). */
 static int load_files(struct manifest_set *out, const struct manifest_list *files,
                       const struct load_src *src, struct interp_env *env,
-                      const struct manifest_load_opts *opts, struct berth_err *err)
+                      const struct manifest_load_opts *opts, const char *root_dir,
+                      struct berth_err *err)
 {
         const struct schema *schema = schema_load_builtin(err);
         size_t i;
@@ -321,7 +402,7 @@ static int load_files(struct manifest_set *out, const struct manifest_list *file
         if (!schema)
                 return err->code ? err->code : BERTH_ENOMEM;
         for (i = 0; i < files->n; i++)
-                if (load_one(out, &files->v[i], src, schema, env, opts) < 0)
+                if (load_one(out, &files->v[i], src, schema, env, opts, root_dir) < 0)
                         goto nomem;
         if (freeze_shared_projects(out, files) < 0)
                 goto nomem;
@@ -336,6 +417,7 @@ static int load_files(struct manifest_set *out, const struct manifest_list *file
                         if (!(out->variables[i] = strdup(interp_env_use(env, i))))
                                 goto nomem;
         }
+        redact_diags(out, env);
         diag_list_sort(&out->diags);
         return 0;
 nomem:
@@ -361,12 +443,22 @@ int manifest_load(struct manifest_set *out, const struct manifest_load_opts *opt
         r = set_init(out, err);
         if (r < 0)
                 goto out;
-        r = manifest_scan(&files, root, &out->diags, err);
-        if (r == BERTH_ENOTFOUND || r == BERTH_EIO || r == BERTH_ENOMEM)
+        r = manifest_scan(&files, root, opts->insecure ? MANIFEST_SCAN_INSECURE : 0, &out->diags,
+                          err);
+        if (r == BERTH_ENOTFOUND || r == BERTH_EIO || r == BERTH_EFORBIDDEN || r == BERTH_ENOMEM)
                 goto out;
         out->complete = r == 0;
         out->root_is_file = files.root_is_file;
-        out->nfiles = files.n;
+        out->nfiles = files.n + files.nrefused;
+        /* a manifest the scan refused is a file that failed: its project
+         * (as its path names it; its name: is not read) is left alone */
+        for (i = 0; i < files.nrefused; i++) {
+                char project[256];
+
+                normalize_project_name(project, sizeof(project), files.refused[i].rel);
+                if (add_failed(out, &files.refused[i], project[0] ? project : NULL) < 0)
+                        goto nomem;
+        }
 
         r = interp_env_new(&env, environ_of(opts), err);
         if (r < 0)
@@ -378,6 +470,8 @@ int manifest_load(struct manifest_set *out, const struct manifest_load_opts *opt
         } else {
                 snprintf(dotenv, sizeof(dotenv), "%s/.env", root);
         }
+        if ((r = dotenv_trusted(dotenv, opts, &out->diags, err)) < 0)
+                goto out;
         r = envfile_load_dotenv(env, dotenv, &out->diags, err);
         if (r == BERTH_ENOMEM)
                 goto out;
@@ -394,7 +488,10 @@ int manifest_load(struct manifest_set *out, const struct manifest_load_opts *opt
                 r = 0;
                 goto out;
         }
-        r = load_files(out, &files, NULL, env, opts, err);
+        r = load_files(out, &files, NULL, env, opts, files.real_dir, err);
+        goto out;
+nomem:
+        r = berth_err_set(err, BERTH_ENOMEM, "out of memory loading manifests");
 out:
         interp_env_free(env);
         manifest_list_release(&files);
@@ -406,7 +503,7 @@ int manifest_load_buffer(struct manifest_set *out, const char *name, const char 
                          const struct manifest_load_opts *opts, struct berth_err *err)
 {
         struct manifest_file f = {(char *)name, (char *)rel, (char *)name};
-        struct manifest_list files = {&f, 1, 1, true};
+        struct manifest_list files = {.v = &f, .n = 1, .cap = 1, .root_is_file = true};
         struct load_src src = {data ? data : "", len, dir};
         struct interp_env *env = NULL;
         int r;
@@ -418,7 +515,7 @@ int manifest_load_buffer(struct manifest_set *out, const char *name, const char 
                 out->complete = true;
                 out->root_is_file = true;
                 out->nfiles = 1;
-                r = load_files(out, &files, &src, env, opts, err);
+                r = load_files(out, &files, &src, env, opts, NULL, err);
         }
         interp_env_free(env);
         return r;

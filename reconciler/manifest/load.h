@@ -10,6 +10,10 @@
  * addresses or giving two containers one name (the project of the later
  * file in scan order fails).
  *
+ * The policy gate (policy/policy.h) runs in normalization: a service that
+ * asks for a power the policy does not allow is an error of its file, at
+ * the key that asks.  The scan and env files are held to policy/trust.h.
+ *
  * A file with any error contributes no project to the state; it is listed
  * in `failed` with the project it names (or would name), so that later
  * stages leave that project's containers exactly as they are: berth never
@@ -28,6 +32,7 @@
 struct berth_err;
 struct doc_limits;
 struct model_state;
+struct policy;
 
 #define MANIFEST_DEFAULT_ROOT "manifests"
 
@@ -35,6 +40,10 @@ struct manifest_load_opts {
         const char *root;                /* -f: a directory or one file; NULL: "manifests" */
         const char *const *environ;      /* variables; NULL: the process environment */
         const struct doc_limits *limits; /* NULL: the defaults */
+        const struct policy *policy;     /* borrowed; NULL: the default policy,
+                                          * which refuses every host-level power */
+        bool insecure; /* --insecure-manifests: files other users can write
+                        * are warnings, not refused */
 };
 
 /* A manifest that did not load. */
@@ -49,7 +58,7 @@ struct manifest_set {
         struct diag_list diags;         /* every problem, sorted by file and position */
         struct manifest_failed *failed; /* owned */
         size_t nfailed;
-        size_t nfiles; /* manifest files found */
+        size_t nfiles; /* manifest files found (refused ones too: they are in failed) */
         bool complete; /* every file under the root was seen (no refused
                         * entries): projects absent from it may be pruned */
         bool root_is_file;
@@ -60,8 +69,9 @@ struct manifest_set {
 /* Load everything under opts->root into out (which need not be
  * initialized).  Returns 0 when the root could be read, whatever the files
  * held: check diag_list_errors(&out->diags) and out->nfailed.  Returns
- * BERTH_ENOTFOUND (no such root), BERTH_EIO or BERTH_ENOMEM with err set
- * and out empty.  Release out with manifest_set_release() either way. */
+ * BERTH_ENOTFOUND (no such root), BERTH_EIO, BERTH_EFORBIDDEN (the root,
+ * a directory above it or its .env can be written by other users) or
+ * BERTH_ENOMEM with err set and out empty (but for out->diags: warnings).  Release out with manifest_set_release() either way. */
 int manifest_load(struct manifest_set *out, const struct manifest_load_opts *opts,
                   struct berth_err *err);
 void manifest_set_release(struct manifest_set *s);

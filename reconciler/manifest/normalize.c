@@ -876,6 +876,54 @@ static void duplicate_project(struct nz *z, struct model_state *st, const struct
                  z->p->name, other->file);
 }
 
+/* One secret for p->secrets (long enough, not there yet). */
+static void secret_add(struct nz *z, const char *value)
+{
+        struct model_project *p = z->p;
+        char **v;
+        size_t i;
+
+        if (!value || strlen(value) < MODEL_SECRET_MIN)
+                return;
+        for (i = 0; i < p->nsecrets; i++)
+                if (!strcmp(p->secrets[i], value))
+                        return;
+        if (!(v = nz_grow(z, p->secrets, p->nsecrets, sizeof(*v))))
+                return;
+        p->secrets = v;
+        p->secrets[p->nsecrets++] = nz_strdup(z, value);
+}
+
+static void secrets_of(struct nz *z, const struct model_kvlist *l)
+{
+        size_t i;
+
+        for (i = 0; i < l->n; i++)
+                if (l->v[i].sensitive)
+                        secret_add(z, l->v[i].value);
+}
+
+/* p->secrets (model.h): sensitive values of its services, and the values
+ * of sensitive variables interpolated so far (those of this file among
+ * them: a secret in DATABASE_URL: postgres://app:${DB_PASSWORD}@db). */
+static void collect_secrets(struct nz *z)
+{
+        const char *name, *value;
+        size_t i;
+
+        for (i = 0; i < z->p->nservices; i++) {
+                secrets_of(z, &z->p->services[i].environment);
+                secrets_of(z, &z->p->services[i].labels);
+                secrets_of(z, &z->p->services[i].log_options);
+        }
+        for (i = 0; z->ctx->env && i < interp_env_uses(z->ctx->env); i++) {
+                name = interp_env_use(z->ctx->env, i);
+                value = interp_env_lookup(z->ctx->env, name, strlen(name), NULL);
+                if (model_name_is_sensitive(name))
+                        secret_add(z, value);
+        }
+}
+
 static int insert_project(struct model_state *st, const struct model_project *p)
 {
         struct model_project *v =
@@ -925,6 +973,7 @@ int normalize_project(struct model_state *st, const struct doc_node *root,
         nz_sort(p.volumes, p.nvolumes, sizeof(*p.volumes), volume_cmp);
         check_cycles(&z);
         duplicate_project(&z, st, root);
+        collect_secrets(&z);
 done:
         if (z.nomem) {
                 rc = berth_err_set(err, BERTH_ENOMEM, "out of memory normalizing %s", ctx->file);

@@ -78,6 +78,14 @@
  * network_mode service:NAME naming no service (or itself); a
  * container_name used twice; a project name another file already uses.
  *
+ * The policy gate (normalize_policy.c, policy/policy.h): privileged,
+ * cap_add, network_mode, security_opt, bind mounts (and local volumes that
+ * bind a host path) and the image are checked against ctx->policy; what it
+ * does not allow is an error at the key or list item that asks, saying how
+ * to allow it.  env_file files must resolve inside ctx->root_dir and be
+ * trusted (policy/trust.h; a warning when ctx->insecure).  The project's
+ * secrets (model.h) are collected last.
+ *
  * Warnings (accepted, not acted on): domainname, healthcheck
  * start_interval, update_config parallelism and delay, reservations.cpus,
  * ipam driver, ip_range and config entries after the first, and the
@@ -97,6 +105,7 @@ struct doc_node;
 struct interp_env;
 struct model_port;
 struct model_state;
+struct policy;
 
 struct normalize_ctx {
         const char *file;       /* as the user named it, for messages: "manifests/shop.yaml" */
@@ -107,6 +116,12 @@ struct normalize_ctx {
         const char *home;       /* what `~` means in paths; NULL: `~` is an error */
         struct interp_env *env; /* `KEY` alone in environment, bare keys and
                                  * variables in env_file; NULL: nothing is set */
+        const struct policy *policy; /* the gate (policy/policy.h); NULL: the
+                                      * default policy, which refuses every power */
+        const char *root_dir;        /* the manifest root's real directory: env
+                                      * files must be inside it (and trusted, see
+                                      * policy/trust.h); NULL: anywhere */
+        int insecure;                /* env files other users can write: a warning */
 };
 
 /* Normalize the manifest tree root into a new project of st (st->projects

@@ -135,5 +135,14 @@ void nz_mounts(struct nz *z, struct model_service *s, const struct doc_node *n, 
 void nz_tmpfs(struct nz *z, struct model_service *s, const struct doc_node *n, const char *path);
 /* normalize_service.c */
 void nz_service(struct nz *z, struct model_service *s, const struct doc_pair *pair);
+/* normalize_policy.c: the policy gate on a normalized service (svc its
+ * node, path "services.NAME"), errors at the keys that ask for a power
+ * the policy does not allow */
+void nz_policy(struct nz *z, const struct model_service *s, const struct doc_node *svc,
+               const char *path);
+/* An env file (abs: resolved, written: as in the manifest) must be inside
+ * ctx->root_dir and trusted (policy/trust.h): 0, or -1 after an error. */
+int nz_env_file_trusted(struct nz *z, const char *abs, const char *written,
+                        const struct doc_node *at, const char *path);
 
 #endif

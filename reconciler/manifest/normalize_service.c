@@ -120,7 +120,8 @@ static void env_file(struct nz *z, struct model_service *s, const struct doc_nod
                 nz_error(z, n, path, "an env_file entry needs a path");
                 return;
         }
-        if (!(t = nz_text(z, pn, at)) || !(abs = nz_host_path(z, t, pn, at)))
+        if (!(t = nz_text(z, pn, at)) || !(abs = nz_host_path(z, t, pn, at)) ||
+            nz_env_file_trusted(z, abs, t, pn, at) < 0)
                 return;
         rc = envfile_load(&f, abs, &opts, &e);
         if (rc == BERTH_ENOTFOUND && !required)
@@ -746,4 +747,5 @@ void nz_service(struct nz *z, struct model_service *s, const struct doc_pair *pa
         nz_kv_finish(z, &s->sysctls);
         update_config(z, s, dig(svc, update), PATH("deploy.update_config"));
         nz_ignored(z, svc, "domainname", path, "berth does not set a container's domain name");
+        nz_policy(z, s, svc, path);
 }

@@ -13,6 +13,7 @@
 
 #include "common/err.h"
 #include "manifest/diag.h"
+#include "policy/trust.h"
 
 /* Directories deeper than this below the root are refused: a manifest
  * tree is a few levels deep, and the walk holds one descriptor per level. */
@@ -30,7 +31,11 @@ struct scan {
         size_t depth;
         size_t errors;
         int oom;
+        unsigned flags;
 };
+
+#define REFUSED_HINT " (or pass --insecure-manifests to accept it with a warning)"
+#define ACCEPTED_HINT " (accepted because of --insecure-manifests)"
 
 void manifest_list_init(struct manifest_list *l)
 {
@@ -46,7 +51,14 @@ void manifest_list_release(struct manifest_list *l)
                 free(l->v[i].rel);
                 free(l->v[i].name);
         }
+        for (i = 0; i < l->nrefused; i++) {
+                free(l->refused[i].path);
+                free(l->refused[i].rel);
+                free(l->refused[i].name);
+        }
         free(l->v);
+        free(l->refused);
+        free(l->real_dir);
         manifest_list_init(l);
 }
 
@@ -119,19 +131,19 @@ static bool inside_root(const struct scan *s, const char *real)
         return strncmp(real, s->real_root, n) == 0 && (real[n] == '/' || real[n] == '\0');
 }
 
-static int add_file(struct scan *s, const char *rel, const char *path, const char *name)
+static int file_push(struct manifest_file **v, size_t *n, size_t *cap, const char *rel,
+                     const char *path, const char *name)
 {
-        struct manifest_list *l = s->out;
         struct manifest_file f;
 
-        if (l->n == l->cap) {
-                size_t cap = l->cap ? l->cap * 2 : 16;
-                struct manifest_file *v = realloc(l->v, cap * sizeof(*v));
+        if (*n == *cap) {
+                size_t grown = *cap ? *cap * 2 : 16;
+                struct manifest_file *nv = realloc(*v, grown * sizeof(*nv));
 
-                if (!v)
+                if (!nv)
                         return -1;
-                l->v = v;
-                l->cap = cap;
+                *v = nv;
+                *cap = grown;
         }
         f.path = strdup(path);
         f.rel = strdup(rel);
@@ -142,17 +154,40 @@ static int add_file(struct scan *s, const char *rel, const char *path, const cha
                 free(f.name);
                 return -1;
         }
-        l->v[l->n++] = f;
+        (*v)[(*n)++] = f;
         return 0;
 }
 
+static int add_file(struct scan *s, const char *rel, const char *path, const char *name)
+{
+        return file_push(&s->out->v, &s->out->n, &s->out->cap, rel, path, name);
+}
+
 static void scan_dir(struct scan *s, const char *rel);
+
+/* false after refusing the entry rel (st: what it is, symlinks followed)
+ * because another user could write it; with MANIFEST_SCAN_INSECURE only a
+ * warning. */
+static bool trusted(struct scan *s, const char *rel, const char *shown, const struct stat *st)
+{
+        char why[PATH_MAX + 256];
+
+        if (!trust_stat_problem(why, sizeof(why), st, shown, TRUST_INSIDE))
+                return true;
+        if (s->flags & MANIFEST_SCAN_INSECURE) {
+                scan_diag(s, DIAG_WARNING, rel, "%s" ACCEPTED_HINT, why);
+                return true;
+        }
+        scan_diag(s, DIAG_ERROR, rel, "refused: %s" REFUSED_HINT, why);
+        return false;
+}
 
 /* One directory entry; st is from lstat (symlinks not followed). */
 static void scan_entry(struct scan *s, int dirfd, const char *name, const char *rel,
                        struct stat *st)
 {
         bool is_manifest = manifest_name_is_manifest(name);
+        size_t errors = s->errors;
         char *path = join(s->real_root, rel), *shown = join(s->show_root, rel), *real = NULL;
         char target[PATH_MAX];
         ssize_t n;
@@ -186,11 +221,15 @@ static void scan_entry(struct scan *s, int dirfd, const char *name, const char *
                 if (!inside_root(s, real)) {
                         scan_diag(s, DIAG_ERROR, rel,
                                   "symlink leads outside the manifest root (to '%s'); berth reads "
-                                  "only files inside the root",
+                                  "only files inside the root: move what it points to into the "
+                                  "root, or remove the link",
                                   real);
                         goto out;
                 }
         }
+        if ((S_ISDIR(st->st_mode) || (is_manifest && S_ISREG(st->st_mode))) &&
+            !trusted(s, rel, shown, st))
+                goto out;
         if (S_ISDIR(st->st_mode)) {
                 for (i = 0; i < s->depth; i++)
                         if (s->open_dirs[i].dev == st->st_dev && s->open_dirs[i].ino == st->st_ino)
@@ -218,6 +257,11 @@ static void scan_entry(struct scan *s, int dirfd, const char *name, const char *
 oom:
         s->oom = 1;
 out:
+        /* a manifest found and refused: its project is left alone */
+        if (is_manifest && !S_ISDIR(st->st_mode) && s->errors > errors && !s->oom &&
+            file_push(&s->out->refused, &s->out->nrefused, &s->out->refused_cap, rel, path, shown) <
+                0)
+                s->oom = 1;
         free(real);
         free(path);
         free(shown);
@@ -319,10 +363,33 @@ static int rel_cmp(const void *a, const void *b)
                       ((const struct manifest_file *)b)->rel);
 }
 
-int manifest_scan(struct manifest_list *out, const char *root, struct diag_list *diags,
-                  struct berth_err *err)
+/* The root (a directory or a file) and the directories above it, which
+ * decide what the whole tree holds: another user able to write one of them
+ * is fatal (BERTH_EFORBIDDEN), or a warning with MANIFEST_SCAN_INSECURE. */
+static int root_trusted(struct scan *s, const char *root, const char *real, const struct stat *st,
+                        struct berth_err *err)
 {
-        struct scan s = {.out = out, .diags = diags};
+        char why[PATH_MAX + 256], bad[PATH_MAX], what[PATH_MAX + 64];
+        const char *kind = S_ISDIR(st->st_mode) ? "manifest root" : "manifest";
+
+        if (trust_stat_problem(why, sizeof(why), st, root, TRUST_INSIDE))
+                snprintf(what, sizeof(what), "%s '%s'", kind, root);
+        else if (trust_check_above(why, sizeof(why), bad, sizeof(bad), real))
+                snprintf(what, sizeof(what), "directory '%s' (above the %s '%s')", bad, kind, root);
+        else
+                return 0;
+        if (s->flags & MANIFEST_SCAN_INSECURE) {
+                diag_add(s->diags, DIAG_WARNING, root, 0, 0, "", "%s is %s" ACCEPTED_HINT, what,
+                         why);
+                return 0;
+        }
+        return berth_err_set(err, BERTH_EFORBIDDEN, "%s is %s" REFUSED_HINT, what, why);
+}
+
+int manifest_scan(struct manifest_list *out, const char *root, unsigned flags,
+                  struct diag_list *diags, struct berth_err *err)
+{
+        struct scan s = {.out = out, .diags = diags, .flags = flags};
         size_t from = diags->n, len, i;
         char *real = NULL;
         const char *base;
@@ -345,6 +412,18 @@ int manifest_scan(struct manifest_list *out, const char *root, struct diag_list 
                 berth_err_set(err, r, "cannot resolve manifest root '%s': %s", root,
                               strerror(errno));
                 goto out;
+        }
+        if ((r = root_trusted(&s, root, real, &st, err)) < 0)
+                goto out;
+        out->real_dir = strdup(real);
+        if (!out->real_dir) {
+                s.oom = 1;
+                goto done;
+        }
+        if (S_ISREG(st.st_mode)) { /* "/a/b.yaml" -> "/a", "/b.yaml" -> "/" */
+                char *slash = strrchr(out->real_dir, '/');
+
+                slash[slash == out->real_dir] = '\0';
         }
         if (S_ISREG(st.st_mode)) {
                 out->root_is_file = true;

@@ -16,7 +16,16 @@
  * that leads back to a directory being scanned (a loop) is skipped with a
  * warning.  Symlinks with ignored names are not looked at.
  *
- * May not use: anything but libc, common/ and manifest/diag.
+ * Trust (policy/trust.h, sshd's StrictModes): the root, every directory
+ * above it and every directory and manifest below it must be owned by root
+ * or by the user running berth and not be writable by group or others
+ * (a root-owned sticky directory above the root, such as /tmp, is fine).
+ * A directory or manifest below the root that is not is refused, an error
+ * naming it and the chmod or chown that fixes it; the root or a directory
+ * above it fails the whole scan.  MANIFEST_SCAN_INSECURE
+ * (--insecure-manifests) makes each of these a warning.
+ *
+ * May not use: anything but libc, common/, manifest/diag and policy/trust.
  */
 #ifndef BERTH_MANIFEST_SCAN_H
 #define BERTH_MANIFEST_SCAN_H
@@ -39,6 +48,15 @@ struct manifest_list {
         struct manifest_file *v; /* owned, sorted by rel */
         size_t n, cap;
         bool root_is_file;
+        char *real_dir; /* owned: the root's real path (a file root: its
+                         * directory's), which env files must be inside */
+        struct manifest_file *refused; /* owned: manifests found but refused
+                                        * (with an error in diags), by rel */
+        size_t nrefused, refused_cap;
+};
+
+enum manifest_scan_flags {
+        MANIFEST_SCAN_INSECURE = 1 << 0, /* trust problems are warnings */
 };
 
 void manifest_list_init(struct manifest_list *l);
@@ -51,10 +69,11 @@ void manifest_list_release(struct manifest_list *l);
  * the others, so the caller can still load them, but must not treat the
  * set as complete (no pruning of projects it does not see).
  * BERTH_ENOTFOUND: root does not exist; BERTH_EIO: root cannot be read or
- * is neither a directory nor a regular file; BERTH_ENOMEM.  These three
- * say so in err only, and leave out empty. */
-int manifest_scan(struct manifest_list *out, const char *root, struct diag_list *diags,
-                  struct berth_err *err);
+ * is neither a directory nor a regular file; BERTH_EFORBIDDEN: the root or
+ * a directory above it is not trusted; BERTH_ENOMEM.  These four say so in
+ * err only, and leave out empty.  flags: enum manifest_scan_flags. */
+int manifest_scan(struct manifest_list *out, const char *root, unsigned flags,
+                  struct diag_list *diags, struct berth_err *err);
 
 /* The name rules above, for a single path component (for watchers that
  * must tell which changed names matter). */

@@ -415,5 +415,11 @@ json_t *model_project_config(const struct model_project *p, int show_sensitive)
                 json_object_set_new(o, "volumes", vols);
         else
                 json_decref(vols);
+        for (i = 0; !show_sensitive && i < p->nservices; i++) {
+                if (model_json_redact(json_object_get(services, p->services[i].name), p, 0) < 0) {
+                        json_decref(o);
+                        return NULL;
+                }
+        }
         return o;
 }

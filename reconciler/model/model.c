@@ -269,7 +269,6 @@ json_t *model_service_canonical(const struct model_project *p, const struct mode
         json_t *o = json_object();
         int ok = o != NULL;
 
-        (void)p;
 #define SET(key, value) ok = ok && json_object_set_new(o, key, value) == 0
         SET("image", json_string(s->image ? s->image : ""));
         SET("command", jstrlist(&s->command));
@@ -313,11 +312,63 @@ json_t *model_service_canonical(const struct model_project *p, const struct mode
         SET("ulimits", julimits(s));
         SET("sysctls", jkv(&s->sysctls, 0));
 #undef SET
-        if (!ok) {
+        if (!ok || (redact && model_json_redact(o, p, 1) < 0)) {
                 json_decref(o);
                 return NULL;
         }
         return o;
+}
+
+int model_has_secret(const struct model_project *p, const char *s)
+{
+        size_t i;
+
+        for (i = 0; i < p->nsecrets; i++)
+                if (strstr(s, p->secrets[i]))
+                        return 1;
+        return 0;
+}
+
+static int redact_strings(json_t *v, const struct model_project *p, int hash)
+{
+        char hex[65], tagged[80];
+        const char *key, *s;
+        json_t *item;
+        size_t i;
+
+        if (json_is_object(v)) {
+                json_object_foreach(v, key, item)
+                {
+                        if (redact_strings(item, p, hash) < 0)
+                                return -1;
+                }
+        } else if (json_is_array(v)) {
+                json_array_foreach(v, i, item)
+                {
+                        if (redact_strings(item, p, hash) < 0)
+                                return -1;
+                }
+        } else if ((s = json_string_value(v)) && model_has_secret(p, s)) {
+                if (hash) {
+                        sha256_hex(hex, s, strlen(s));
+                        snprintf(tagged, sizeof(tagged), "sha256:%s", hex);
+                }
+                if (json_string_set(v, hash ? tagged : "(sensitive)") < 0)
+                        return -1;
+        }
+        return 0;
+}
+
+int model_json_redact(json_t *svc, const struct model_project *p, int hash)
+{
+        static const char *const members[] = {"command",     "entrypoint",  "environment", "labels",
+                                              "healthcheck", "log_options", "logging"};
+        size_t i;
+
+        for (i = 0; p->nsecrets && i < sizeof(members) / sizeof(members[0]); i++)
+                if (redact_strings(json_object_get(svc, members[i]), p, hash) < 0)
+                        return -1;
+        return 0;
 }
 
 int model_service_hash(char out[65], const struct model_project *p, const struct model_service *s,

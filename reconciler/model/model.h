@@ -192,7 +192,16 @@ struct model_project {
         size_t nnetworks;
         struct model_volume *volumes; /* sorted by name */
         size_t nvolumes;
+        /* Clear-text values berth must never show (README "Sensitive
+         * values"): the values of sensitive environment variables, labels
+         * and log options, and of sensitive variables the file
+         * interpolated, each of at least MODEL_SECRET_MIN bytes.  Any
+         * string that contains one is redacted (model_json_redact). */
+        char **secrets;
+        size_t nsecrets;
 };
+
+#define MODEL_SECRET_MIN 6
 
 struct model_state {
         struct berth_arena *arena;
@@ -223,9 +232,23 @@ int model_name_is_sensitive(const char *name);
  * their model order.  What is in it and what is not is documented in
  * README.md ("Config hash").  Sensitive values are replaced by
  * "sha256:<hex>" when redact is set (the berth.applied label), left as they
- * are otherwise (the hash).  NULL on ENOMEM. */
+ * are otherwise (the hash); with redact, so is every string holding one
+ * of p's secrets (model_json_redact).  NULL on ENOMEM. */
 json_t *model_service_canonical(const struct model_project *p, const struct model_service *s,
                                 int redact);
+
+/* Redact a service object in place (the canonical spec, or the service of
+ * model_project_config()): in the members where a secret has a reason to
+ * be (command, entrypoint, environment, labels, healthcheck and the
+ * logging options), every string that contains one of p's secrets becomes
+ * "sha256:<hex of the whole string>" (hash set: what the berth.applied
+ * label and the plan's field differences hold) or "(sensitive)".  Paths,
+ * names and images are left alone: a secret that happens to be a common
+ * word ("nextcloud") must not hide them.  0, or -1 when memory ran out
+ * (svc then half redacted: do not show it). */
+int model_json_redact(json_t *svc, const struct model_project *p, int hash);
+/* Does s contain one of p's secrets? */
+int model_has_secret(const struct model_project *p, const char *s);
 
 /* sha256 of the compact, key-sorted canonical JSON, as 64 hex digits in
  * out (65 bytes). */
@@ -235,8 +258,8 @@ int model_service_hash(char out[65], const struct model_project *p, const struct
 /* The project as `berth config` shows it: Compose's shape (services,
  * networks, volumes) with every value in its normalized long form (ports
  * and volumes in the long syntax, durations like "1m30s", sizes in bytes,
- * commands as lists).  Sensitive values print as "(sensitive)" unless
- * show_sensitive.  A new reference; NULL on ENOMEM. */
+ * commands as lists).  Sensitive values, and strings holding one of p's
+ * secrets, print as "(sensitive)" unless show_sensitive.  A new reference; NULL on ENOMEM. */
 json_t *model_project_config(const struct model_project *p, int show_sensitive);
 
 /* A duration in nanoseconds in its shortest Compose form: "1m30s", "1m"

@@ -377,7 +377,8 @@ static void reconcile(struct watch *w)
 {
         char real[PATH_MAX];
         const char *root = root_resolve(w->root, real);
-        struct manifest_load_opts lo = {.root = root};
+        struct manifest_load_opts lo = {
+            .root = root, .policy = w->o->policy, .insecure = w->o->insecure_manifests};
         struct manifest_set set;
         struct apply_result res;
         struct apply_input in = {0};

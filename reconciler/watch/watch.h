@@ -53,6 +53,7 @@
 #include "common/err.h"
 
 struct agent_state;
+struct policy;
 
 #define WATCH_DEFAULT_DEBOUNCE_MS 500
 #define WATCH_DEFAULT_RESYNC_S 300
@@ -72,6 +73,9 @@ struct watch_options {
         struct agent_state *state;
         void (*reconciled)(void *userdata);
         void *userdata;
+        const struct policy *policy; /* borrowed, read once by the caller; NULL:
+                                      * the default policy (manifest/load.h) */
+        int insecure_manifests;      /* manifest_load_opts.insecure */
 };
 
 /* Run until SIGINT/SIGTERM (0) or a failure to set up (the watcher, the

@@ -519,7 +519,7 @@ START_TEST(parity)
         const char *dir = bt_tmpdir();
         char suffix[64], bproj[256], cproj[256], src[4096], file[4096], override[4096];
         char host[4096], bname[512], cname[512], *text, *report;
-        struct manifest_load_opts opts = {0};
+        struct manifest_load_opts opts = {.policy = bt_policy_allow_all()};
         struct manifest_set set;
         const struct model_project *p;
         struct berth_buf diffs;

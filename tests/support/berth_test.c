@@ -16,6 +16,8 @@
 #include <unistd.h>
 
 #include "common/buf.h"
+#include "manifest/diag.h"
+#include "policy/policy.h"
 
 static const char *env_required(const char *name)
 {
@@ -447,6 +449,32 @@ static void remove_tmpdirs(void)
         for (i = 0; i < ntmpdirs; i++)
                 nftw(tmpdirs[i], rm_entry, 16, FTW_DEPTH | FTW_PHYS);
         tmpdirs_forget();
+}
+
+static struct policy *allow_all;
+
+static void allow_all_free(void)
+{
+        policy_free(allow_all);
+        allow_all = NULL;
+}
+
+const struct policy *bt_policy_allow_all(void)
+{
+        struct policy *p = allow_all;
+        struct diag_list diags;
+        struct berth_err err;
+
+        if (p)
+                return p;
+        diag_list_init(&diags);
+        berth_err_clear(&err);
+        ck_assert_msg(policy_load(&p, BT_POLICY_ALLOW_ALL, 0, &diags, &err) == 0, "%s: %s",
+                      BT_POLICY_ALLOW_ALL, err.msg);
+        diag_list_release(&diags);
+        allow_all = p;
+        atexit(allow_all_free);
+        return p;
 }
 
 const char *bt_tmpdir(void)

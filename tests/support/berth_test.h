@@ -84,6 +84,13 @@ json_t *bt_json_at(json_t *root, const char *path);
 void bt_git(const char *repo, const char *const args[]);
 #define BT_GIT(repo, ...) bt_git(repo, (const char *const[]){__VA_ARGS__, NULL})
 
+/* The policy tests/fixtures/policy/allow-all.yaml, loaded once per
+ * process (aborts the test when it cannot be): for tests of other stages
+ * whose manifests ask for host-level powers the default policy refuses. */
+struct policy;
+const struct policy *bt_policy_allow_all(void);
+#define BT_POLICY_ALLOW_ALL BERTH_TEST_DATA "/fixtures/policy/allow-all.yaml"
+
 /* A fresh temporary directory under $TMPDIR, removed when the process
  * that made it exits normally (each check test runs in a process of its
  * own; with CK_FORK=no, as under valgrind, all of a suite's directories

@@ -50,6 +50,7 @@ static void fixture_env(void)
         setenv("APP_PORT", "8099", 1); /* wins over valid/.env */
         setenv("BERTH_MFT_TRACING_URL", "http://otel:4317", 1);
         setenv("BERTH_MFT_EMPTY", "", 1);
+        setenv("BERTH_POLICY", FIXTURES "/policy.yaml", 1); /* what valid/ may use */
         unsetenv("BERTH_MFT_UNSET");
         unsetenv("BERTH_MFT_UNSET_TOO");
 }
@@ -449,8 +450,10 @@ static const struct {
     {{"validate", "-x"}, 64, "berth validate: invalid option -- 'x'", "", 1},
     {{"validate", "-f"}, 64, "berth validate: option requires an argument -- 'f'", "", 1},
     {{"validate", "manifests"}, 64, "berth validate: unexpected argument 'manifests'", "", 0},
-    {{"validate", "--help"}, 0, "", "usage: berth validate [-f PATH]", 0},
-    {{"validate", "-h"}, 0, "", "usage: berth validate [-f PATH]", 0},
+    {{"validate", "--help"}, 0, "",
+     "usage: berth validate [-f PATH] [--policy FILE] [--insecure-manifests]", 0},
+    {{"validate", "-h"}, 0, "",
+     "usage: berth validate [-f PATH] [--policy FILE] [--insecure-manifests]", 0},
     {{"config", "--bogus"}, 64, "berth config: unrecognized option '--bogus'", "", 1},
     {{"config", "-o", "xml"}, 64, "berth config: --output must be yaml or json, not 'xml'", "", 0},
     {{"config", "extra"}, 64, "berth config: unexpected argument 'extra'", "", 0},

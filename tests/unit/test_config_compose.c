@@ -80,6 +80,7 @@ static void fixture_env(void)
         setenv("APP_PORT", "8099", 1); /* the environment wins over valid/.env */
         setenv("BERTH_MFT_TRACING_URL", "http://otel:4317", 1);
         unsetenv("BERTH_MFT_UNSET");
+        setenv("BERTH_POLICY", BERTH_TEST_DATA "/fixtures/manifests/policy.yaml", 1);
 }
 
 static int name_cmp(const void *a, const void *b)

@@ -52,7 +52,8 @@ static const char *fresh_dir(void)
 static struct model_state *load_files(const char *const *files, size_t nfiles)
 {
         const char *dir = fresh_dir();
-        struct manifest_load_opts opts = {.root = dir, .environ = no_environment};
+        struct manifest_load_opts opts = {
+            .root = dir, .environ = no_environment, .policy = bt_policy_allow_all()};
         struct manifest_set set;
         struct model_state *st;
         struct berth_err err;

@@ -31,7 +31,12 @@ static char schema_problems[8192]; /* what the validator said of the last tree *
 
 static struct normalize_ctx ctx_default(void)
 {
-        return (struct normalize_ctx){FILE_NAME, "shop.yaml", "/srv/manifests", "/home/ann", env};
+        return (struct normalize_ctx){.file = FILE_NAME,
+                                      .source = "shop.yaml",
+                                      .dir = "/srv/manifests",
+                                      .home = "/home/ann",
+                                      .env = env,
+                                      .policy = bt_policy_allow_all()};
 }
 
 static const char *diag_text(void)
@@ -990,8 +995,11 @@ START_TEST(volume_error)
         snprintf(yaml, sizeof(yaml),
                  "services:\n  web:\n    image: a\n    volumes:\n      - %s\nvolumes:\n  data:\n",
                  volume_errors[_i].item);
-        run_ctx(yaml, &(struct normalize_ctx){FILE_NAME, "shop.yaml", "/srv/manifests", "/home/ann",
-                                              NULL});
+        run_ctx(yaml, &(struct normalize_ctx){.file = FILE_NAME,
+                                              .source = "shop.yaml",
+                                              .dir = "/srv/manifests",
+                                              .home = "/home/ann",
+                                              .policy = bt_policy_allow_all()});
         ck_assert_int_eq(rc, BERTH_EINVALID);
         ck_assert_msg(strstr(diag_text(), volume_errors[_i].msg) != NULL, "want '%s' in\n%s",
                       volume_errors[_i].msg, diag_text());

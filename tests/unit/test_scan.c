@@ -139,7 +139,7 @@ static void scan(struct scanned *s, const char *root)
         manifest_list_init(&s->list);
         diag_list_init(&s->diags);
         berth_err_clear(&s->err);
-        s->rc = manifest_scan(&s->list, root, &s->diags, &s->err);
+        s->rc = manifest_scan(&s->list, root, 0, &s->diags, &s->err);
 }
 
 static void scanned_release(struct scanned *s)
@@ -168,11 +168,14 @@ START_TEST(tree_with_everything)
             "m/dangling.yaml: symlink to 'missing.yaml' cannot be followed: No such file or "
             "directory\n"
             "m/evil.yaml: symlink leads outside the manifest root (to '%s/outside/secret.yaml'); "
-            "berth reads only files inside the root\n"
+            "berth reads only files inside the root: move what it points to into the root, or "
+            "remove the link\n"
             "m/evilabs.yml: symlink leads outside the manifest root (to "
-            "'%s/outside/secret.yaml'); berth reads only files inside the root\n"
+            "'%s/outside/secret.yaml'); berth reads only files inside the root: move what it "
+            "points to into the root, or remove the link\n"
             "m/evildir: symlink leads outside the manifest root (to '%s/outside/dir'); berth "
-            "reads only files inside the root\n"
+            "reads only files inside the root: move what it points to into the root, or remove "
+            "the link\n"
             "m/fifo.yaml: not a regular file\n"
             "m/loop: warning: ignoring symlink loop: it leads back to a directory being "
             "scanned\n",
