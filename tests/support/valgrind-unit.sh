@@ -4,8 +4,7 @@
 # valgrind watches; forked tests would be invisible to it), failing on any
 # memory error or on memory definitely or indirectly lost.  What the
 # programs start (berth, docker-compose, python) is not traced: the berth
-# binary has its own valgrind test (valgrind-validate.sh).  Runs as many
-# programs at once as there are processors.
+# binary has its own valgrind test (valgrind-validate.sh).
 set -eu
 [ $# -gt 0 ] || {
         echo "usage: valgrind-unit.sh TEST..." >&2
@@ -34,7 +33,9 @@ if [ "${1:-}" = --one ]; then
         exit 0
 fi
 
-jobs=$(nproc 2>/dev/null || echo 2)
+# Twice as many as processors: several programs mostly wait for what they
+# start (docker-compose, python, inotify timeouts).
+jobs=$((2 * $(nproc 2>/dev/null || echo 2)))
 printf '%s\n' "$@" | xargs -P "$jobs" -I{} "$0" --one "$logs" {}
 
 status=0
