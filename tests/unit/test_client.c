@@ -532,7 +532,7 @@ START_TEST(stream_cancelled_from_another_thread)
                                      .op = "follow events",
                                      .timeout_ms = -1,
                                      .cancel = &cancel};
-        struct canceller k = {&cancel, 200};
+        struct canceller k = {&cancel, 2000}; /* after the first line, even under valgrind */
         struct collected col = {0};
         struct berth_err err;
         pthread_t t;
