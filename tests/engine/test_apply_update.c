@@ -766,8 +766,11 @@ int main(void)
         suite_add_tcase(s, first);
 
         tcase_set_timeout(stops, 180); /* ten killed applies, then a full one */
-        tcase_add_test(stops, killed_applies_converge);
+        /* last: a SIGKILLed apply can leave the engine a network endpoint
+         * with no container (seen in CI), which no API call removes, and
+         * a later test of the scope would meet its network */
         tcase_add_test(stops, sigint_stops_new_operations);
+        tcase_add_test(stops, killed_applies_converge);
         suite_add_tcase(s, stops);
         return bt_engine_main(s);
 }
