@@ -400,7 +400,18 @@ static int container_op(struct job *j)
         case PLAN_CONTAINER_CREATE:
                 return container_up(j, c->name, 0);
         case PLAN_CONTAINER_START:
-                return docker_container_start(j->c, c->container->id, &j->err);
+                r = docker_container_start(j->c, c->container->id, &j->err);
+                /* A dockerd killed while it started this container can
+                 * leave containerd holding its task: every start then fails
+                 * with "task ... already exists" until the container is
+                 * gone.  One that never ran has nothing to keep: make it
+                 * again. */
+                if (r < 0 && c->container->state == ACTUAL_CREATED &&
+                    strstr(j->err.msg, "already exists") &&
+                    docker_container_remove(j->c, c->container->id, DOCKER_REMOVE_FORCE,
+                                            &j->err) == 0)
+                        return container_up(j, c->name, 0);
+                return r;
         case PLAN_CONTAINER_RECREATE:
                 if (op->start_first)
                         return recreate_start_first(j);

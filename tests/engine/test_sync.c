@@ -346,7 +346,12 @@ START_TEST(commits_are_followed)
         write_app(&r, "other.yaml", "other", "1");
         c3 = repo_commit(&r, "app removed, other added");
         applied_wait(mark, c3, 30);
-        bt_state_is(bt_fmt("%s running\n", web("other")));
+        {
+                char *want = bt_fmt("%s running\n", web("other"));
+
+                bt_state_is(want);
+                free(want);
+        }
         /* only the current tree is left in the cache (removed after the
          * reconcile that read the new one) */
         {
