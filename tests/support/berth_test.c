@@ -602,14 +602,28 @@ static const char jsonschema_check[] =
     "            sys.stderr.write('document %d: %s: %s\\n' % (n, list(e.path), e.message))\n"
     "sys.exit(1 if bad else 0)\n";
 
-int bt_jsonschema_check(const char *schema_path, const char *jsonl_path, char **errout)
+int bt_jsonschema_check(const char *schema_path, const json_t *docs, char **errout)
 {
         const char *py = getenv("BERTH_TEST_PYTHON");
+        char path[4096];
         const char *argv[] = {
-            py && *py ? py : "python3", "-c", jsonschema_check, schema_path, jsonl_path, NULL};
+            py && *py ? py : "python3", "-c", jsonschema_check, schema_path, path, NULL};
         char *out = NULL;
+        const json_t *doc;
+        size_t i;
         int status;
+        FILE *f;
 
+        /* one document a line, in a file of the test's own */
+        snprintf(path, sizeof(path), "%s/documents.jsonl", bt_tmpdir());
+        f = fopen(path, "we");
+        ck_assert_msg(f != NULL, "%s: %s", path, strerror(errno));
+        json_array_foreach(docs, i, doc)
+        {
+                ck_assert_int_eq(json_dumpf(doc, f, JSON_COMPACT), 0);
+                fputc('\n', f);
+        }
+        ck_assert_int_eq(fclose(f), 0);
         *errout = NULL;
         status = bt_run(&out, errout, argv);
         free(out);

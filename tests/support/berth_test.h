@@ -98,10 +98,10 @@ const struct policy *bt_policy_allow_all(void);
  * points TMPDIR at the run's own directory and removes that at the end. */
 const char *bt_tmpdir(void);
 
-/* python-jsonschema's draft-07 verdict (formats checked) on the JSON
- * documents in jsonl_path, one a line, against the schema file: 0 all
- * valid, 1 not (each problem in *errout, the caller's to free).  Aborts the
- * test when it cannot run (python3-jsonschema missing, a broken schema). */
-int bt_jsonschema_check(const char *schema_path, const char *jsonl_path, char **errout);
+/* python-jsonschema's draft-07 verdict (formats checked) on every document
+ * of the JSON array docs against the schema file: 0 all valid, 1 not (each
+ * problem in *errout, the caller's to free).  Aborts the test when it cannot
+ * run (python3-jsonschema missing, a broken schema). */
+int bt_jsonschema_check(const char *schema_path, const json_t *docs, char **errout);
 
 #endif
