@@ -118,34 +118,6 @@ struct docker_client *bt_client(void)
 }
 
 /* Remove each object that a list call returns, by the field named. */
-/* A network of the test that keeps an endpoint after its container is
- * gone (an apply killed between create and connect can leave one in the
- * engine): force every endpoint off it, so it can be removed. */
-static void network_disconnect_all(struct docker_client *c, const char *id)
-{
-        char path[1024];
-        struct docker_request req = {.method = "GET", .path = path};
-        struct berth_err err;
-        const char *ep;
-        json_t *j = NULL, *v;
-
-        snprintf(path, sizeof(path), "/networks/%s", id);
-        if (docker_call_json(c, &req, &j, &err) < 0)
-                return;
-        json_object_foreach(json_object_get(j, "Containers"), ep, v)
-        {
-                json_t *body = json_pack("{s:s, s:b}", "Container", ep, "Force", 1);
-                struct docker_request dis = {.method = "POST", .path = path, .json = body};
-
-                (void)v;
-                snprintf(path, sizeof(path), "/networks/%s/disconnect", id);
-                if (docker_call(c, &dis, NULL, &err) < 0)
-                        fprintf(stderr, "bt_cleanup: %s\n", err.msg);
-                json_decref(body);
-        }
-        json_decref(j);
-}
-
 static void remove_listed(struct docker_client *c, const char *list_path, const char *array_key,
                           const char *id_key, const char *remove_fmt)
 {
@@ -154,7 +126,6 @@ static void remove_listed(struct docker_client *c, const char *list_path, const 
         json_t *j = NULL, *arr, *item;
         char path[1024];
         size_t i;
-        int rc;
 
         if (docker_call_json(c, &req, &j, &err) < 0) {
                 fprintf(stderr, "bt_cleanup: %s\n", err.msg);
@@ -169,14 +140,7 @@ static void remove_listed(struct docker_client *c, const char *list_path, const 
                 if (!id)
                         continue;
                 snprintf(path, sizeof(path), remove_fmt, id);
-                rc = docker_call(c, &del, NULL, &err);
-                if (rc < 0 && err.code != BERTH_ENOTFOUND &&
-                    !strncmp(remove_fmt, "/networks/", 10)) {
-                        network_disconnect_all(c, id);
-                        snprintf(path, sizeof(path), remove_fmt, id);
-                        rc = docker_call(c, &del, NULL, &err);
-                }
-                if (rc < 0 && err.code != BERTH_ENOTFOUND)
+                if (docker_call(c, &del, NULL, &err) < 0 && err.code != BERTH_ENOTFOUND)
                         fprintf(stderr, "bt_cleanup: %s\n", err.msg);
         }
         json_decref(j);
