@@ -303,13 +303,15 @@ static void *follow(void *arg)
 {
         struct gitsync *g = arg;
         long interval = g->o->interval_s > 0 ? g->o->interval_s : SYNC_DEFAULT_INTERVAL_S;
+        double delay = next_delay(g, interval);
         char retry[32];
 
-        while (!follow_wait(g, next_delay(g, interval))) {
+        while (!follow_wait(g, delay)) {
                 if (follow_step(g) == BERTH_ECANCELLED)
                         break;
+                delay = next_delay(g, interval); /* drawn once: the wait is what the log says */
                 if (g->failures) {
-                        snprintf(retry, sizeof(retry), "%.1f", next_delay(g, interval));
+                        snprintf(retry, sizeof(retry), "%.1f", delay);
                         wlog_line(&g->log, "info", "next fetch", "in_s", retry, NULL);
                 }
         }
