@@ -360,6 +360,7 @@ static int run(struct rc *x, struct plan_run *out)
         struct berth_err err;
 
         o.host = docker_client_host(x->c);
+        o.api_version = docker_client_api_version(x->c);
         o.parallel = x->a.parallel;
         o.scope = x->a.scope;
         o.revision = x->res.revision[0] ? x->res.revision : NULL;

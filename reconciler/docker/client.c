@@ -767,6 +767,20 @@ out:
         return r;
 }
 
+void docker_client_use_api_version(struct docker_client *c, const char *version)
+{
+        size_t n = version ? strspn(version, "0123456789.") : 0;
+
+        if (!n || version[n] || n >= sizeof(c->api_version))
+                return;
+        pthread_mutex_lock(&c->version_lock);
+        if (!atomic_load(&c->negotiated)) {
+                memcpy(c->api_version, version, n + 1);
+                atomic_store(&c->negotiated, 1);
+        }
+        pthread_mutex_unlock(&c->version_lock);
+}
+
 int docker_call(struct docker_client *c, const struct docker_request *req,
                 struct docker_response *resp, struct berth_err *err)
 {

@@ -80,6 +80,10 @@ void docker_client_set_timeout(struct docker_client *c, long timeout_ms);
  * or EPROTO when it speaks a version older than DOCKER_API_MIN. */
 int docker_client_negotiate(struct docker_client *c, struct berth_err *err);
 const char *docker_client_api_version(const struct docker_client *c); /* NULL before */
+/* Settle the API version without a ping: the one another client of the
+ * same engine negotiated (docker_client_api_version()).  A version of
+ * the wrong form is ignored (the client negotiates as usual). */
+void docker_client_use_api_version(struct docker_client *c, const char *version);
 const struct docker_host *docker_client_host(const struct docker_client *c);
 
 /* How many HTTP requests this client made, and how many of them could

@@ -327,27 +327,51 @@ static int container_up(struct job *j, const char *name, int temp)
         return r;
 }
 
+/* The stop timeout berth gave the container, in seconds, from its
+ * berth.applied label (stop_grace_period, rounded up as the create did;
+ * null: the engine's default); -1 when the label does not say (missing,
+ * not JSON, a value the create could not have made). */
+static int applied_stop_timeout(const struct actual_container *ac)
+{
+        json_t *applied = ac->applied[0] ? json_loads(ac->applied, 0, NULL) : NULL;
+        json_t *v = json_object_get(applied, "stop_grace_period");
+        json_int_t ns;
+        int r = -1;
+
+        if (applied && (!v || json_is_null(v))) {
+                r = ENGINE_STOP_TIMEOUT_S;
+        } else if (json_is_integer(v) && (ns = json_integer_value(v)) >= 0) {
+                ns = ns / 1000000000 + (ns % 1000000000 != 0);
+                r = ns <= INT_MAX ? (int)ns : -1;
+        }
+        json_decref(applied);
+        return r;
+}
+
 /* Stop and remove; a container already gone is fine.  The stop names the
- * container's own stop timeout (stop_grace_period), as the engine reports
- * it: a stop that leaves it to the engine cannot know how long to wait for
- * the answer, and would wait for ever on an engine that does not answer. */
-static int container_down(struct job *j, const char *container)
+ * container's own stop timeout (stop_grace_period): a stop that leaves it
+ * to the engine cannot know how long to wait for the answer, and would
+ * wait for ever on an engine that does not answer.  The timeout comes from
+ * the berth.applied label; only a container without one is inspected. */
+static int container_down(struct job *j, const struct actual_container *ac)
 {
         struct docker_container_info info = {0};
         const json_t *t;
-        int r, grace = ENGINE_STOP_TIMEOUT_S;
+        int r = 0, grace = applied_stop_timeout(ac);
 
-        r = docker_container_inspect(&info, j->c, container, &j->err);
-        if (r == 0) {
+        if (grace < 0) {
+                grace = ENGINE_STOP_TIMEOUT_S;
+                r = docker_container_inspect(&info, j->c, ac->id, &j->err);
                 t = json_object_get(json_object_get(info.raw, "Config"), "StopTimeout");
-                if (json_is_integer(t) && json_integer_value(t) >= 0 &&
+                if (r == 0 && json_is_integer(t) && json_integer_value(t) >= 0 &&
                     json_integer_value(t) <= INT_MAX)
                         grace = (int)json_integer_value(t);
-                r = docker_container_stop(j->c, container, grace, &j->err);
+                docker_container_info_release(&info);
         }
-        docker_container_info_release(&info);
+        if (r == 0)
+                r = docker_container_stop(j->c, ac->id, grace, &j->err);
         if (r == 0 || r == BERTH_ECONFLICT)
-                r = docker_container_remove(j->c, container, DOCKER_REMOVE_FORCE, &j->err);
+                r = docker_container_remove(j->c, ac->id, DOCKER_REMOVE_FORCE, &j->err);
         return r == BERTH_ENOTFOUND ? 0 : r;
 }
 
@@ -355,7 +379,7 @@ static int recreate_start_first(struct job *j)
 {
         const struct diff_change *c = j->op->change;
         const struct model_service *s = c->service_desired;
-        const char *temp = j->op->temp_name, *old = c->container->id;
+        const char *temp = j->op->temp_name;
         int monitor =
             s->update_monitor != MODEL_UNSET && s->update_monitor > 0
                 ? (int)((s->update_monitor + 999999999) / 1000000000)
@@ -381,7 +405,7 @@ static int recreate_start_first(struct job *j)
                 return r;
         }
         berth_err_clear(&j->err);
-        if ((r = container_down(j, old)) < 0)
+        if ((r = container_down(j, c->container)) < 0)
                 return r;
         return docker_container_rename(j->c, temp, c->name, &j->err);
 }
@@ -393,7 +417,7 @@ static int container_op(struct job *j)
         int r;
 
         if (op->kind == PLAN_CONTAINER_REMOVE)
-                return container_down(j, c->container->id);
+                return container_down(j, c->container);
         if ((r = gates_pass(j)) < 0)
                 return r;
         switch (op->kind) {
@@ -408,14 +432,14 @@ static int container_op(struct job *j)
                  * again. */
                 if (r < 0 && c->container->state == ACTUAL_CREATED &&
                     strstr(j->err.msg, "already exists") &&
-                    docker_container_remove(j->c, c->container->id, DOCKER_REMOVE_FORCE,
-                                            &j->err) == 0)
+                    docker_container_remove(j->c, c->container->id, DOCKER_REMOVE_FORCE, &j->err) ==
+                        0)
                         return container_up(j, c->name, 0);
                 return r;
         case PLAN_CONTAINER_RECREATE:
                 if (op->start_first)
                         return recreate_start_first(j);
-                if ((r = container_down(j, c->container->id)) < 0)
+                if ((r = container_down(j, c->container)) < 0)
                         return r;
                 return container_up(j, c->name, 0);
         default:
@@ -525,6 +549,8 @@ static void *worker(void *arg)
         int r;
 
         r = docker_client_new(&c, run->o->host, &j.err);
+        if (r == 0)
+                docker_client_use_api_version(c, run->o->api_version);
         pthread_mutex_lock(&run->mu);
         if (r < 0 && !run->client_failed) {
                 run->client_failed = 1;

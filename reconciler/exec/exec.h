@@ -23,8 +23,9 @@
  *                          continue carries on with a replacement that runs
  *                          but did not get ready (one that could not be
  *                          created or started never replaces the old);
- *   container remove       inspect, stop (its own stop timeout, named: the call
- *                          is bounded by it), remove;
+ *   container remove       stop (its own stop timeout, named: the call is
+ *                          bounded by it; read from its berth.applied label,
+ *                          or by an inspect when it has none), remove;
  *   network/volume remove  remove (already gone counts as done).
  * Gates (depends_on): started waits until the container has run (running,
  * or exited); healthy until its healthcheck says healthy, failing at
@@ -56,6 +57,7 @@
 
 struct exec_options {
         const struct docker_host *host; /* each worker opens its own client */
+        const char *api_version;        /* the engine's, when known: no ping per worker */
         int parallel;                   /* workers; <= 0: EXEC_DEFAULT_PARALLEL */
         const char *scope;
         const char *revision;   /* berth.revision on new containers, or NULL */

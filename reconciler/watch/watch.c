@@ -434,6 +434,7 @@ static void reconcile(struct watch *w)
         }
         if (res.plan->nops) {
                 eo.host = docker_client_host(w->c);
+                eo.api_version = docker_client_api_version(w->c);
                 eo.parallel = w->o->parallel;
                 eo.scope = w->o->scope;
                 eo.revision = res.revision[0] ? res.revision : NULL;

@@ -97,11 +97,14 @@ START_TEST(create_noop_change_scale_remove)
         bt_berth_release(&r);
         bt_manifest(dir, "shop.yaml", "shop", bt_service("web", "    scale: 1\n"),
                     bt_service("api", "    environment:\n      LOG_LEVEL: debug\n"), NULL);
-        r = BERTH_OK("apply", "-f", dir);
+        r = BERTH_OK("apply", "-f", dir, "--stats");
         line = bt_fmt("- container %s-web-3: scaled from 3 to 1", N("shop"));
         bt_contains(r.out, line);
         free(line);
         bt_contains(r.out, "Plan: 2 to remove.");
+        /* ping, 4 lists, and a stop and a remove each: the stop timeout
+         * comes from the berth.applied label, not an inspect */
+        ck_assert_str_eq(r.err, "berth: 9 API calls (4 mutating)\n");
         bt_berth_release(&r);
         want = bt_fmt("%s-api-1 running\n%s-web-1 running\n", N("shop"), N("shop"));
         bt_state_is(want);

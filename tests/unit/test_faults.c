@@ -702,6 +702,65 @@ START_TEST(operation_fails_alone)
 }
 END_TEST
 
+/* ---- the stop timeout of a removal ----------------------------------------- */
+
+/* An orphan whose labels end with `applied` (a berth.applied member, or
+ * nothing). */
+#define ORPHAN_APPLIED(applied)                                                                    \
+        "[{\"Id\":\"c-old\",\"Names\":[\"/shop-old-1\"],\"Image\":\"fake/app:1\","                 \
+        "\"ImageID\":\"" IMAGE_ID "\",\"State\":\"running\",\"Status\":\"Up 2 hours\","            \
+        "\"Labels\":{\"" BERTH_LABEL_SCOPE "\":\"" SCOPE "\",\"" BERTH_LABEL_PROJECT               \
+        "\":\"shop\",\"" BERTH_LABEL_SERVICE "\":\"old\",\"" BERTH_LABEL_REPLICA                   \
+        "\":\"1\"" applied "}}]"
+
+static const struct {
+        const char *list; /* the container list */
+        const char *stop; /* the stop berth must send */
+        unsigned inspects;
+} stop_timeouts[] = {
+    /* 2.5 s: rounded up, as the create did */
+    {ORPHAN_APPLIED(",\"" BERTH_LABEL_APPLIED "\":\"{\\\"stop_grace_period\\\":2500000000}\""),
+     "/containers/c-old/stop?t=3", 0},
+    /* unset: the engine's default */
+    {ORPHAN_APPLIED(",\"" BERTH_LABEL_APPLIED "\":\"{\\\"stop_grace_period\\\":null}\""),
+     "/containers/c-old/stop?t=10", 0},
+    /* no label (made by an older berth): the container says */
+    {ORPHAN_APPLIED(""), "/containers/c-old/stop?t=10", 1},
+    /* a label that is not JSON: the container says */
+    {ORPHAN_APPLIED(",\"" BERTH_LABEL_APPLIED "\":\"{\""), "/containers/c-old/stop?t=10", 1},
+};
+
+/* A removal stops with the container's own timeout, read from its
+ * berth.applied label: one inspect per removal fewer. */
+START_TEST(stop_timeout_from_the_label)
+{
+        const struct fake_route list = {
+            .method = "GET", .path = LIST, .status = 200, .body = stop_timeouts[_i].list};
+        const char *argv[10];
+        char *out = NULL, *err = NULL, *log;
+        struct rig r;
+        int status;
+
+        rig_start(&r, shop, &list, 1, 0);
+        berth_argv(argv, &r, "apply");
+        status = bt_run(&out, &err, argv);
+        log = fake_engine_log(r.fe);
+        ck_assert_msg(status == 0, "berth apply exited %d\nstdout:\n%s\nstderr:\n%s", status, out,
+                      err);
+        ck_assert_msg(fake_engine_count(r.fe, "POST", stop_timeouts[_i].stop) == 1 &&
+                          fake_engine_count(r.fe, "POST", "*/stop*") == 1,
+                      "no single %s; berth asked:\n%s", stop_timeouts[_i].stop, log);
+        ck_assert_msg(fake_engine_count(r.fe, "GET", "/containers/c-old/json*") ==
+                          stop_timeouts[_i].inspects,
+                      "not %u inspect of c-old; berth asked:\n%s", stop_timeouts[_i].inspects, log);
+        ck_assert_uint_eq(fake_engine_count(r.fe, "DELETE", "/containers/c-old?*"), 1);
+        free(log);
+        free(out);
+        free(err);
+        rig_stop(&r);
+}
+END_TEST
+
 /* ---- berth watch and the engine's events ---------------------------------- */
 
 /* One service, running as declared (rig_start(..., synced)). */
@@ -1127,6 +1186,11 @@ int main(void)
         tcase_add_loop_test(tc, events_fault_is_survived, 0,
                             sizeof(events_faults) / sizeof(events_faults[0]));
         tcase_add_test(tc, watch_retries_a_failed_read);
+        suite_add_tcase(s, tc);
+
+        tc = tcase_create("stop");
+        tcase_add_loop_test(tc, stop_timeout_from_the_label, 0,
+                            sizeof(stop_timeouts) / sizeof(stop_timeouts[0]));
         suite_add_tcase(s, tc);
 
         tc = tcase_create("failed");
