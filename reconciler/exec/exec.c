@@ -28,6 +28,7 @@ struct run {
         pthread_mutex_t mu;
         pthread_cond_t cv;
         unsigned char *running; /* per op: a worker has it */
+        size_t *height; /* per op: ops on its longest chain of dependents, itself included */
         size_t nrunning;
         unsigned long calls, mutating;
         int client_failed;
@@ -509,22 +510,44 @@ static void skip_dependents(struct run *run, size_t done)
         }
 }
 
-/* The lowest pending op whose deps all succeeded, or SIZE_MAX. */
+/* Of the pending ops whose deps all succeeded, the one heading the
+ * longest chain of ops that wait for it (critical path first: with fewer
+ * workers than ready ops, starting the short chains first leaves the long
+ * ones to run one op at a time at the end), the lowest of equals; SIZE_MAX
+ * when none is ready. */
 static size_t next_ready(const struct run *run)
 {
         const struct plan *p = run->p;
         const struct plan_op_result *res = run->out->results;
-        size_t i, k;
+        size_t i, k, best = SIZE_MAX;
 
         for (i = 0; i < p->nops; i++) {
                 if (res[i].status != PLAN_PENDING || run->running[i])
                         continue;
+                if (best != SIZE_MAX && run->height[i] <= run->height[best])
+                        continue;
                 for (k = 0; k < p->ops[i].ndeps && res[p->ops[i].deps[k]].status == PLAN_DONE; k++)
                         ;
                 if (k == p->ops[i].ndeps)
-                        return i;
+                        best = i;
         }
-        return SIZE_MAX;
+        return best;
+}
+
+/* height[] of exec_run: ops are in order, every dep before its op, so one
+ * pass from the end sees each op's dependents before the op. */
+static void heights(size_t *height, const struct plan *p)
+{
+        size_t i, k, d;
+
+        for (i = 0; i < p->nops; i++)
+                height[i] = 1;
+        for (i = p->nops; i-- > 0;)
+                for (k = 0; k < p->ops[i].ndeps; k++) {
+                        d = p->ops[i].deps[k];
+                        if (height[d] < height[i] + 1)
+                                height[d] = height[i] + 1;
+                }
 }
 
 static void cond_wait_ms(pthread_cond_t *cv, pthread_mutex_t *mu, long ms)
@@ -623,15 +646,18 @@ int exec_run(struct plan_run *out, const struct plan *p, const struct exec_optio
                 return 0;
         out->results = calloc(p->nops, sizeof(*out->results));
         run.running = calloc(p->nops, 1);
+        run.height = calloc(p->nops, sizeof(*run.height));
         if (nworkers > p->nops)
                 nworkers = p->nops;
         threads = calloc(nworkers, sizeof(*threads));
-        if (!out->results || !run.running || !threads) {
+        if (!out->results || !run.running || !run.height || !threads) {
                 free(run.running);
+                free(run.height);
                 free(threads);
                 return berth_err_set(err, BERTH_ENOMEM, "cannot apply: out of memory");
         }
         out->nresults = p->nops;
+        heights(run.height, p);
         pthread_mutex_init(&run.mu, NULL);
         pthread_cond_init(&run.cv, NULL);
         for (i = 0; i < nworkers; i++)
@@ -655,6 +681,7 @@ int exec_run(struct plan_run *out, const struct plan *p, const struct exec_optio
         pthread_cond_destroy(&run.cv);
         pthread_mutex_destroy(&run.mu);
         free(run.running);
+        free(run.height);
         free(threads);
         return r;
 }

@@ -1,6 +1,7 @@
 /* exec/exec.h - run a plan against the engine (DESIGN.md §6): a pool of
  * workers, each with its own client, runs every operation whose deps all
- * succeeded, lowest id first, at most `parallel` at once.
+ * succeeded, at most `parallel` at once: first the ready op heading the
+ * longest chain of ops that wait for it (critical path), then the lowest id.
  *
  * Per operation:
  *   network/volume create  with berth.scope/project/network|volume labels;

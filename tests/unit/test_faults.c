@@ -761,6 +761,59 @@ START_TEST(stop_timeout_from_the_label)
 }
 END_TEST
 
+/* ---- the order of a plan's operations ------------------------------------ */
+
+/* With one worker, the ready operation heading the longest chain goes
+ * first: db (api and web wait for it) before a, which comes first in the
+ * plan (by name) but nothing waits for; then api; then a and web, in plan
+ * order. */
+START_TEST(longest_chain_first)
+{
+        static const char chain[] = "name: shop\n"
+                                    "services:\n"
+                                    "  a:\n"
+                                    "    image: fake/app:1\n"
+                                    "  web:\n"
+                                    "    image: fake/app:1\n"
+                                    "    depends_on: [api]\n"
+                                    "  api:\n"
+                                    "    image: fake/app:1\n"
+                                    "    depends_on: [db]\n"
+                                    "  db:\n"
+                                    "    image: fake/app:1\n";
+        const char *argv[12];
+        char *out = NULL, *err = NULL, *log;
+        const char *at,
+            *want[] = {"POST /networks/create", "POST /containers/create?name=shop-db-1",
+                       "POST /containers/create?name=shop-api-1",
+                       "POST /containers/create?name=shop-a-1",
+                       "POST /containers/create?name=shop-web-1"};
+        struct rig r;
+        size_t i, n = 0;
+        int status;
+
+        rig_start(&r, chain, NULL, 0, 0);
+        berth_argv(argv, &r, "apply");
+        while (argv[n])
+                n++;
+        argv[n++] = "--parallel";
+        argv[n++] = "1";
+        argv[n] = NULL;
+        status = bt_run(&out, &err, argv);
+        log = fake_engine_log(r.fe);
+        ck_assert_msg(status == 0, "berth apply exited %d\nstdout:\n%s\nstderr:\n%s", status, out,
+                      err);
+        for (at = log, i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+                at = strstr(at, want[i]);
+                ck_assert_msg(at, "'%s' is not next; berth asked:\n%s", want[i], log);
+        }
+        free(log);
+        free(out);
+        free(err);
+        rig_stop(&r);
+}
+END_TEST
+
 /* ---- berth watch and the engine's events ---------------------------------- */
 
 /* One service, running as declared (rig_start(..., synced)). */
@@ -1191,6 +1244,10 @@ int main(void)
         tc = tcase_create("stop");
         tcase_add_loop_test(tc, stop_timeout_from_the_label, 0,
                             sizeof(stop_timeouts) / sizeof(stop_timeouts[0]));
+        suite_add_tcase(s, tc);
+
+        tc = tcase_create("order");
+        tcase_add_test(tc, longest_chain_first);
         suite_add_tcase(s, tc);
 
         tc = tcase_create("failed");
