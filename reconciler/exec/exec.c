@@ -280,6 +280,25 @@ static int wait_for(struct job *j, const char *container, enum want want, const 
         }
 }
 
+/* Did an op this one waits for start container `name` in this run?  Its
+ * start answered 2xx, so it has run: service_started holds without asking
+ * the engine.  Under no lock: a dep's status is final before its
+ * dependents run. */
+static int started_here(const struct run *run, const struct plan_op *op, const char *name)
+{
+        const struct plan_op *d;
+        size_t k;
+
+        for (k = 0; k < op->ndeps; k++) {
+                d = &run->p->ops[op->deps[k]];
+                if ((d->kind == PLAN_CONTAINER_CREATE || d->kind == PLAN_CONTAINER_START ||
+                     d->kind == PLAN_CONTAINER_RECREATE) &&
+                    !strcmp(d->name, name) && run->out->results[d->id].status == PLAN_DONE)
+                        return 1;
+        }
+        return 0;
+}
+
 static int gates_pass(struct job *j)
 {
         static const enum want wants[] = {
@@ -294,6 +313,9 @@ static int gates_pass(struct job *j)
                                                        : EXEC_DEFAULT_GATE_TIMEOUT_S;
 
         for (i = 0; i < op->ngates; i++) {
+                if (op->gates[i].condition == MODEL_COND_STARTED &&
+                    started_here(j->run, op, op->gates[i].container))
+                        continue;
                 snprintf(what, sizeof(what), "dependency '%s'", op->gates[i].service);
                 r = wait_for(j, op->gates[i].container, wants[op->gates[i].condition], what,
                              timeout);

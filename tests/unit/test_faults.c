@@ -103,6 +103,22 @@ static const char shop[] = "name: shop\n"
                            "  cache:\n"
                            "    image: fake/app:1\n";
 
+/* shop, with web waiting for db to be healthy: a gate that asks the
+ * engine even when this run started db (service_started needs no
+ * asking then: the start answered). */
+static const char shop_healthy[] = "name: shop\n"
+                                   "services:\n"
+                                   "  db:\n"
+                                   "    image: fake/app:1\n"
+                                   "    healthcheck:\n"
+                                   "      test: [CMD, 'true']\n"
+                                   "  web:\n"
+                                   "    image: fake/app:1\n"
+                                   "    depends_on:\n"
+                                   "      db: {condition: service_healthy}\n"
+                                   "  cache:\n"
+                                   "    image: fake/app:1\n";
+
 /* job and web need fake/other:1, which the engine does not have. */
 static const char pulls[] = "name: shop\n"
                             "services:\n"
@@ -582,6 +598,7 @@ static const struct fault failures[] = {
              "Apply failed: 1 failed, 3 skipped.\n"}},
     /* 6: the dependency's inspect cut short: the gate fails, web with it */
     {.cmd = "apply",
+     .manifest = shop_healthy,
      .faults = {{.method = "GET",
                  .path = "/containers/shop-db-1/json",
                  .status = 200,
@@ -594,6 +611,7 @@ static const struct fault failures[] = {
              "Apply failed: 3 succeeded, 1 failed.\n"}},
     /* 7: the dependency gone by the time web waits for it */
     {.cmd = "apply",
+     .manifest = shop_healthy,
      .faults = {{.method = "GET",
                  .path = "/containers/shop-db-1/json",
                  .status = 404,
@@ -807,6 +825,9 @@ START_TEST(longest_chain_first)
                 at = strstr(at, want[i]);
                 ck_assert_msg(at, "'%s' is not next; berth asked:\n%s", want[i], log);
         }
+        /* every gate is service_started on a container this run started */
+        ck_assert_msg(fake_engine_count(r.fe, "GET", "/containers/*/json") == 0,
+                      "a gate asked the engine; berth asked:\n%s", log);
         free(log);
         free(out);
         free(err);
@@ -1042,6 +1063,7 @@ static const struct hang hangs[] = {
             "@ENGINE@ " TIMED_OUT "\n*Apply failed: 2 succeeded, 1 failed, 1 skipped.\n"},
     /* 5: the inspect of a depends_on gate */
     {.cmd = "apply",
+     .manifest = shop_healthy,
      .faults = {HANG("GET", "/containers/shop-db-1/json")},
      .timeout_s = TIMEOUT_S,
      .err = "",
