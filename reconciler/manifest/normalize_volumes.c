@@ -576,6 +576,16 @@ static void device(struct nz *z, struct model_service *s, const char *t, size_t 
         v[s->ndevices++] = d;
 }
 
+/* The engine does not mind the order: by host path, then container path
+ * (compose's order too), so that reordering them changes nothing. */
+static int device_cmp(const void *a, const void *b)
+{
+        const struct model_device *x = a, *y = b;
+        int c = strcmp(x->host, y->host);
+
+        return c ? c : strcmp(x->container, y->container);
+}
+
 void nz_devices(struct nz *z, struct model_service *s, const struct doc_node *n, const char *path)
 {
         char p[NZ_PATH];
@@ -587,4 +597,5 @@ void nz_devices(struct nz *z, struct model_service *s, const struct doc_node *n,
         for (i = 0; i < n->seq.n; i++)
                 if ((t = nz_text(z, n->seq.v[i], nz_index_path(p, path, i))))
                         device(z, s, t, i, n->seq.v[i], p);
+        nz_sort(s->devices, s->ndevices, sizeof(*s->devices), device_cmp);
 }

@@ -4,8 +4,8 @@
  * A struct model_state and everything reachable from it live in one arena:
  * free the whole with model_state_free().  Lists are (pointer, count) pairs
  * and are sorted where order does not matter to the engine (labels,
- * environment, sysctls: by key) and kept in file order where it does
- * (command, entrypoint, ports, mounts, dns).
+ * environment, sysctls: by key; devices: by path) and kept in file order
+ * where it does (command, entrypoint, ports, mounts, dns).
  *
  * Units: durations in nanoseconds, sizes in bytes, CPUs in nano-CPUs.  A
  * field that was not written is unset (MODEL_UNSET, NULL, or .set == 0),
@@ -175,7 +175,7 @@ struct model_service {
         char *pid;                    /* "host" */
         char *ipc;                    /* "host", "private", "shareable", "none" */
         char *userns_mode;            /* "host" */
-        struct model_device *devices; /* in file order */
+        struct model_device *devices; /* by host path, then container path */
         size_t ndevices;
 };
 

@@ -336,6 +336,37 @@ START_TEST(unrelated_keys_keep_the_hash)
 }
 END_TEST
 
+/* Devices written in another order, in another form or not at all: the
+ * same container, the same hash. */
+START_TEST(device_forms_keep_the_hash)
+{
+        static const char *const forms[] = {
+            "      - /dev/zero\n      - /dev/null:/dev/n:r\n",
+            "      - /dev/null:/dev/n:r\n      - /dev/zero\n",
+            "      - /dev/null:/dev/./n/:r\n      - /dev/zero:rwm\n",
+            "      - //dev/null:/dev/n:r\n      - /dev/zero:/dev/zero:mwr\n",
+        };
+        char first[65], got[65], *to, *text;
+        size_t i;
+
+        for (i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+                ck_assert_int_ge(asprintf(&to, "    restart: always\n    devices:\n%s", forms[i]),
+                                 0);
+                text = edited(base, "    restart: always\n", to);
+                hash_of(i ? got : first, text);
+                ck_assert_msg(!i || !strcmp(first, got), "the hash changed with:\n%s", text);
+                free(text);
+                free(to);
+        }
+        /* an empty list is no devices */
+        hash_of(first, base);
+        text = edited(base, "    restart: always\n", "    restart: always\n    devices: []\n");
+        hash_of(got, text);
+        ck_assert_msg(!strcmp(first, got), "devices: [] changed the hash");
+        free(text);
+}
+END_TEST
+
 /* Replicas of one service share the hash; scale and deploy.replicas do
  * not enter it (ports without a host port, so several replicas load). */
 START_TEST(replicas_do_not_change_the_hash)
@@ -626,6 +657,7 @@ int main(void)
                             (int)(sizeof(same_as_base) / sizeof(same_as_base[0])));
         tcase_add_test(tc, unrelated_keys_keep_the_hash);
         tcase_add_test(tc, replicas_do_not_change_the_hash);
+        tcase_add_test(tc, device_forms_keep_the_hash);
         tcase_add_loop_test(tc, a_change_changes_the_hash, 0,
                             (int)(sizeof(changes) / sizeof(changes[0])));
         tcase_add_test(tc, env_file_contents_are_hashed);

@@ -1648,13 +1648,14 @@ START_TEST(namespaces_and_devices)
         ck_assert_str_eq(s->pid, "host");
         ck_assert_str_eq(s->ipc, "shareable");
         ck_assert_str_eq(s->userns_mode, "host");
+        /* sorted by host path (the engine does not mind the order) */
         ck_assert_uint_eq(s->ndevices, 4);
-        device_is(&s->devices[0], "/dev/fuse", "/dev/fuse", "rwm", 0);
-        device_is(&s->devices[1], "/dev/null", "/dev/berthnull", "r", 1);
-        /* HOST:PERMISSIONS, as Docker reads it; permissions in r, w, m order */
-        device_is(&s->devices[2], "/dev/zero", "/dev/zero", "wm", 2);
-        /* paths cleaned */
-        device_is(&s->devices[3], "/dev/dri/card0", "/dev/dri/card0", "rwm", 3);
+        /* paths cleaned; permissions in r, w, m order */
+        device_is(&s->devices[0], "/dev/dri/card0", "/dev/dri/card0", "rwm", 3);
+        device_is(&s->devices[1], "/dev/fuse", "/dev/fuse", "rwm", 0);
+        device_is(&s->devices[2], "/dev/null", "/dev/berthnull", "r", 1);
+        /* HOST:PERMISSIONS, as docker run --device reads it */
+        device_is(&s->devices[3], "/dev/zero", "/dev/zero", "wm", 2);
         for (i = 0; i < N(ipc); i++) {
                 snprintf(yaml, sizeof(yaml), "services:\n  web:\n    image: a\n    ipc: %s\n",
                          ipc[i]);
