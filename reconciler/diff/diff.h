@@ -180,7 +180,10 @@ int diff_down(struct diff_result **out, const struct actual_state *actual,
  *   renderings are equal the mount is compared field by field);
  *   a list of strings whole, as compact JSON (["sh","-c","x"]), also
  *   against null; any other object or array the other side lacks as
- *   compact JSON; a side without the key or index as "(none)".
+ *   compact JSON; a side without the key or index as "(none)", except a
+ *   top-level key the canonical spec leaves out when unset
+ *   (model_canonical_key_optional(): pid, ipc, userns_mode, devices),
+ *   which is null there, as unset keys are ("pid: null -> \"host\"").
  * A redacted value ("sha256:" and 64 hex digits), or a string under a
  * sensitive name (model_name_is_sensitive), is "(sensitive)"; when one
  * side is, a string on the other side is too; so is a redacted element of

@@ -214,7 +214,7 @@ static void walk_object(struct field_list *l, const char *path, const json_t *be
         size_t n = json_object_size(before) + json_object_size(after), k = 0, i;
         const char **keys = n ? malloc(n * sizeof(*keys)) : NULL;
         const char *key;
-        json_t *v;
+        json_t *v, *b, *a;
 
         if (n && !keys) {
                 l->oom = 1;
@@ -238,8 +238,14 @@ static void walk_object(struct field_list *l, const char *path, const json_t *be
                         l->oom = 1;
                         break;
                 }
-                walk(l, sub, keys[i], SHAPE_NONE, json_object_get(before, keys[i]),
-                     json_object_get(after, keys[i]));
+                b = json_object_get(before, keys[i]);
+                a = json_object_get(after, keys[i]);
+                /* a spec's optional key left out is unset, as null is */
+                if (!*path && model_canonical_key_optional(keys[i])) {
+                        b = b ? b : json_null();
+                        a = a ? a : json_null();
+                }
+                walk(l, sub, keys[i], SHAPE_NONE, b, a);
         }
         free(keys);
 }

@@ -304,6 +304,38 @@ static void build_healthcheck(struct build *b, json_t *config)
         put(b, config, "Healthcheck", hc);
 }
 
+static void build_devices(struct build *b, json_t *host)
+{
+        const struct docker_container_spec *s = b->spec;
+        json_t *a, *o;
+        size_t i;
+
+        put_str(b, host, "PidMode", s->pid_mode);
+        put_str(b, host, "IpcMode", s->ipc_mode);
+        put_str(b, host, "UsernsMode", s->userns_mode);
+        if (!s->n_devices)
+                return;
+        a = json_array();
+        for (i = 0; i < s->n_devices; i++) {
+                const struct docker_device *d = &s->devices[i];
+                const char *in = d->path_in_container && d->path_in_container[0]
+                                     ? d->path_in_container
+                                     : d->path_on_host;
+
+                if (!d->path_on_host || d->path_on_host[0] != '/' || in[0] != '/') {
+                        invalid(b, "%s[%lld]: the paths must be absolute", "devices", (long long)i);
+                        continue;
+                }
+                o = json_object();
+                put(b, o, "PathOnHost", json_string(d->path_on_host));
+                put(b, o, "PathInContainer", json_string(in));
+                put(b, o, "CgroupPermissions",
+                    json_string(d->permissions && d->permissions[0] ? d->permissions : "rwm"));
+                append(b, a, o);
+        }
+        put(b, host, "Devices", a);
+}
+
 static void build_host(struct build *b, json_t *host)
 {
         const struct docker_container_spec *s = b->spec;
@@ -426,6 +458,7 @@ int docker_container_spec_to_json(json_t **out, const struct docker_container_sp
         build_ports(&b, body, host);
         build_mounts(&b, host);
         build_host(&b, host);
+        build_devices(&b, host);
         build_network(&b, body, host);
         put(&b, body, "HostConfig", host);
 

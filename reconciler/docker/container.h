@@ -98,6 +98,13 @@ struct docker_ulimit {
         long long hard;
 };
 
+/* A host device in the container. */
+struct docker_device {
+        const char *path_on_host;      /* absolute (required) */
+        const char *path_in_container; /* absolute; NULL or "": path_on_host */
+        const char *permissions;       /* cgroup permissions, r, w, m; NULL or "": "rwm" */
+};
+
 /* Everything berth sets on a container.  docker_container_spec_init()
  * first, then fill in what is wanted; the zero value of each field means
  * "not set" (the engine's or the image's default) unless said otherwise.
@@ -174,6 +181,13 @@ struct docker_container_spec {
         const struct docker_kv *sysctls;
         size_t n_sysctls;
         const char *const *security_opt; /* "no-new-privileges", "seccomp=unconfined" */
+
+        /* Namespaces: NULL for the container's own (the engine's default). */
+        const char *pid_mode;    /* "host", "container:<name>" */
+        const char *ipc_mode;    /* "host", "private", "shareable", "none", ... */
+        const char *userns_mode; /* "host" */
+        const struct docker_device *devices;
+        size_t n_devices;
 };
 
 void docker_container_spec_init(struct docker_container_spec *spec);

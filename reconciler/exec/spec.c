@@ -516,6 +516,26 @@ static void build_rest(struct build *b)
         d->n_sysctls = d->sysctls ? s->sysctls.n : 0;
 }
 
+static void build_namespaces(struct build *b)
+{
+        const struct model_service *s = b->s;
+        struct docker_container_spec *d = &b->es->spec;
+        struct docker_device *v;
+        size_t i;
+
+        d->pid_mode = copy_str(b, s->pid);
+        d->ipc_mode = copy_str(b, s->ipc);
+        d->userns_mode = copy_str(b, s->userns_mode);
+        v = s->ndevices ? alloc_array(b, s->ndevices, sizeof(*v)) : NULL;
+        for (i = 0; v && i < s->ndevices; i++) {
+                v[i].path_on_host = copy_str(b, s->devices[i].host);
+                v[i].path_in_container = copy_str(b, s->devices[i].container);
+                v[i].permissions = copy_str(b, s->devices[i].permissions);
+        }
+        d->devices = v;
+        d->n_devices = v ? s->ndevices : 0;
+}
+
 int exec_spec_build(struct exec_spec **out, const struct model_project *p,
                     const struct model_service *s, int replica, const char *name,
                     const struct exec_spec_meta *meta, struct berth_err *err)
@@ -561,6 +581,7 @@ int exec_spec_build(struct exec_spec **out, const struct model_project *p,
         build_stop(&b);
         build_limits(&b);
         build_rest(&b);
+        build_namespaces(&b);
         if (b.bad) {
                 r = BERTH_EINVALID;
                 goto out;

@@ -12,6 +12,8 @@
  *   - network_mode when set, else the first network at create (highest
  *     priority first, then by name: compose's order), the rest in connect;
  *   - environment "KEY=value" ("KEY" alone when the value is NULL);
+ *   - pid, ipc and userns_mode as PidMode, IpcMode and UsernsMode when
+ *     set, devices as Devices (host path, container path, permissions);
  *   - labels: the service's labels, then berth.scope, berth.project,
  *     berth.service, berth.replica, berth.config-hash (model_service_hash),
  *     berth.applied (model_service_canonical(redact=1), compact, sorted

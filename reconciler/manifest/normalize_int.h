@@ -133,6 +133,7 @@ void nz_expose(struct nz *z, struct model_service *s, const struct doc_node *n, 
 /* normalize_volumes.c */
 void nz_mounts(struct nz *z, struct model_service *s, const struct doc_node *n, const char *path);
 void nz_tmpfs(struct nz *z, struct model_service *s, const struct doc_node *n, const char *path);
+void nz_devices(struct nz *z, struct model_service *s, const struct doc_node *n, const char *path);
 /* normalize_service.c */
 void nz_service(struct nz *z, struct model_service *s, const struct doc_pair *pair);
 /* normalize_policy.c: the policy gate on a normalized service (svc its

@@ -119,6 +119,83 @@ static void network_mode(struct gate *g, const struct model_service *s, const st
                "%s", what);
 }
 
+/* pid, ipc and userns_mode: "host" shares the host's namespace (the
+ * other ipc modes are the container's own). */
+static void namespaces(struct gate *g, const struct model_service *s, const struct doc_node *svc,
+                       const char *path)
+{
+        static const struct {
+                const char *key;  /* in the manifest */
+                const char *name; /* in host_namespaces */
+                const char *what;
+        } ns[] = {
+            {"pid", "pid",
+             "the host's PID namespace (pid: host; the container sees and can signal every "
+             "process of the host)"},
+            {"ipc", "ipc",
+             "the host's IPC namespace (ipc: host; the container shares the host's shared memory, "
+             "semaphores and message queues)"},
+            {"userns_mode", "userns",
+             "the host's user namespace (userns_mode: host; the engine's user namespace "
+             "remapping is off for the container)"},
+        };
+        const char *const modes[] = {s->pid, s->ipc, s->userns_mode};
+        const struct doc_pair *pair;
+        char p[NZ_PATH], allow[64];
+        size_t i;
+
+        for (i = 0; i < sizeof(ns) / sizeof(ns[0]); i++) {
+                if (!modes[i] || strcmp(modes[i], "host") ||
+                    allowed(g, POLICY_HOST_NAMESPACE, ns[i].name))
+                        continue;
+                pair = doc_map_find(svc, ns[i].key);
+                snprintf(allow, sizeof(allow), "host_namespaces: [%s]", ns[i].name);
+                refuse(g, pair ? pair->key : svc, nz_key_path(p, path, ns[i].key), allow, "%s",
+                       ns[i].what);
+        }
+}
+
+/* Device permissions in words: "rw" is "read and write". */
+static const char *access_words(char *buf, size_t size, const char *perm)
+{
+        static const char *const words[] = {"read", "write", "mknod"};
+        const char *w[3];
+        size_t n = 0, i;
+
+        for (i = 0; i < 3; i++)
+                if (strchr(perm, "rwm"[i]))
+                        w[n++] = words[i];
+        if (n == 3)
+                snprintf(buf, size, "%s, %s and %s", w[0], w[1], w[2]);
+        else if (n == 2)
+                snprintf(buf, size, "%s and %s", w[0], w[1]);
+        else
+                snprintf(buf, size, "%s", n ? w[0] : "no");
+        return buf;
+}
+
+/* Every device is refused unless an allow entry names it. */
+static void devices(struct gate *g, const struct model_service *s, const struct doc_node *svc,
+                    const char *path)
+{
+        const struct doc_node *n = doc_map_get(svc, "devices"), *at;
+        char p[NZ_PATH], q[NZ_PATH], allow[PATH_MAX + 32], access[32];
+        size_t i;
+
+        nz_key_path(p, path, "devices");
+        for (i = 0; i < s->ndevices; i++) {
+                const struct model_device *d = &s->devices[i];
+
+                if (allowed(g, POLICY_DEVICE, d->host))
+                        continue;
+                at = n && n->kind == DOC_SEQ && d->item < n->seq.n ? n->seq.v[d->item] : svc;
+                snprintf(allow, sizeof(allow), "devices: [%s]", d->host);
+                refuse(g, at, nz_index_path(q, p, d->item), allow,
+                       "the host's device %s (%s access)", d->host,
+                       access_words(access, sizeof(access), d->permissions));
+        }
+}
+
 static void security_opt(struct gate *g, const struct doc_node *svc, const char *path)
 {
         const struct doc_node *n = doc_map_get(svc, "security_opt");
@@ -294,7 +371,9 @@ void nz_policy(struct nz *z, const struct model_service *s, const struct doc_nod
         privileged(&g, s, svc, path);
         capabilities(&g, svc, path);
         network_mode(&g, s, svc, path);
+        namespaces(&g, s, svc, path);
         security_opt(&g, svc, path);
+        devices(&g, s, svc, path);
         mounts(&g, s, svc, path);
         image(&g, s, svc, path);
 }

@@ -657,6 +657,45 @@ static void container_name(struct nz *z, struct model_service *s, const struct d
         v[z->ncnames++].service = s->name;
 }
 
+/* ---- host namespaces ---- */
+
+/* pid, ipc or userns_mode: one of the modes berth accepts (ok,
+ * NULL-terminated; must_be says which, as the schema does), in the arena;
+ * NULL when not written or after an error. */
+static char *namespace_mode(struct nz *z, const struct doc_node *n, const char *path,
+                            const char *const *ok, const char *must_be)
+{
+        const char *t = n ? nz_text(z, n, path) : NULL;
+
+        if (!t)
+                return NULL;
+        for (; *ok; ok++)
+                if (!strcmp(t, *ok))
+                        return nz_strdup(z, t);
+        nz_error(z, n, path, "\"%s\" must be %s", t, must_be);
+        return NULL;
+}
+
+static void namespaces(struct nz *z, struct model_service *s, const struct doc_node *svc,
+                       const char *path)
+{
+        static const char *const host[] = {"host", NULL};
+        static const char *const ipc[] = {"host", "private", "shareable", "none", NULL};
+        char p[NZ_PATH];
+
+        /* the words of the schema's x-message, which says it first */
+        s->pid = namespace_mode(z, get(svc, "pid"), nz_key_path(p, path, "pid"), host,
+                                "host (the host's PID namespace; remove the key for the "
+                                "container's own)");
+        s->ipc = namespace_mode(z, get(svc, "ipc"), nz_key_path(p, path, "ipc"), ipc,
+                                "host, private, shareable or none (berth does not join another "
+                                "container's IPC namespace)");
+        s->userns_mode =
+            namespace_mode(z, get(svc, "userns_mode"), nz_key_path(p, path, "userns_mode"), host,
+                           "host (the host's user namespace; remove the key for "
+                           "the engine's default)");
+}
+
 /* ---- the service ---- */
 
 static void defaults(struct model_service *s)
@@ -746,6 +785,9 @@ void nz_service(struct nz *z, struct model_service *s, const struct doc_pair *pa
         nz_kv(z, get(svc, "sysctls"), PATH("sysctls"), &s->sysctls, NZ_KV_VALUES, 1);
         nz_kv_finish(z, &s->sysctls);
         update_config(z, s, dig(svc, update), PATH("deploy.update_config"));
+        namespaces(z, s, svc, path);
+        if ((n = get(svc, "devices")))
+                nz_devices(z, s, n, PATH("devices"));
         nz_ignored(z, svc, "domainname", path, "berth does not set a container's domain name");
         nz_policy(z, s, svc, path);
 }

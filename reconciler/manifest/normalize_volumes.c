@@ -1,5 +1,5 @@
-/* volumes: (short and long syntax) and tmpfs: of a service, and host
- * paths made absolute the way Compose makes them. */
+/* volumes: (short and long syntax), tmpfs: and devices: of a service, and
+ * host paths made absolute the way Compose makes them. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -467,4 +467,135 @@ void nz_tmpfs(struct nz *z, struct model_service *s, const struct doc_node *n, c
                                 break;
                         }
         }
+}
+
+/* ---- devices ---- */
+
+/* perm (n bytes) as cgroup device permissions: one or more of r, w and m,
+ * each once; into out in that order ("mr" is "rm").  -1 when it is not. */
+static int device_permissions(char out[4], const char *perm, size_t n)
+{
+        static const char order[] = "rwm";
+        size_t i, k = 0;
+        int seen[3] = {0, 0, 0};
+        const char *c;
+
+        if (n == 0 || n > 3)
+                return -1;
+        for (i = 0; i < n; i++) {
+                if (!perm[i] || !(c = strchr(order, perm[i])) || seen[c - order]++)
+                        return -1;
+        }
+        for (i = 0; i < 3; i++)
+                if (seen[i])
+                        out[k++] = order[i];
+        out[k] = '\0';
+        return 0;
+}
+
+/* path (n bytes, absolute) cleaned, in the arena; NULL when out of memory. */
+static char *device_path(struct nz *z, const char *path, size_t n)
+{
+        char *written = nz_strndup(z, path, n), *clean;
+
+        if (!written || !(clean = berth_arena_alloc(z->a, n + 2))) {
+                z->nomem = 1;
+                return NULL;
+        }
+        clean_path(clean, written);
+        return clean;
+}
+
+/* One devices: entry, HOST[:CONTAINER[:PERMISSIONS]] (or HOST:PERMISSIONS,
+ * as Docker reads it), at item i. */
+static void device(struct nz *z, struct model_service *s, const char *t, size_t i,
+                   const struct doc_node *at, const char *path)
+{
+        const char *part[3] = {t, NULL, NULL}, *c;
+        size_t len[3], nparts = 1, k;
+        struct model_device d = {.item = i}, *v;
+        char perm[4] = "rwm";
+
+        for (c = strchr(t, ':'); c && nparts < 3; c = strchr(c + 1, ':'))
+                part[nparts++] = c + 1;
+        if (c) {
+                nz_error(z, at, path,
+                         "'%s' has more than three parts: write HOST[:CONTAINER[:PERMISSIONS]] "
+                         "(like /dev/sda:/dev/xvda:rw)",
+                         t);
+                return;
+        }
+        for (k = 0; k < nparts; k++)
+                len[k] = k + 1 < nparts ? (size_t)(part[k + 1] - 1 - part[k]) : strlen(part[k]);
+        if (part[0][0] != '/') {
+                nz_error(z, at, path,
+                         "'%s': the host path '%.*s' is not absolute: write the device from '/' "
+                         "(like /dev/fuse)",
+                         t, (int)len[0], part[0]);
+                return;
+        }
+        if (nparts == 2 && part[1][0] != '/') {
+                /* HOST:PERMISSIONS */
+                if (device_permissions(perm, part[1], len[1]) < 0) {
+                        nz_error(z, at, path,
+                                 "'%s': '%s' is neither a path in the container (from '/') nor "
+                                 "permissions (r, w and m): write HOST[:CONTAINER[:PERMISSIONS]]",
+                                 t, part[1]);
+                        return;
+                }
+                nparts = 1;
+        }
+        if (nparts > 1 && part[1][0] != '/') {
+                nz_error(z, at, path,
+                         "'%s': the container path '%.*s' is not absolute: write it from '/' (like "
+                         "/dev/fuse:/dev/fuse)",
+                         t, (int)len[1], part[1]);
+                return;
+        }
+        if (nparts == 3 && device_permissions(perm, part[2], len[2]) < 0) {
+                nz_error(z, at, path,
+                         "'%s': '%s' are not device permissions: write one or more of r, w and m, "
+                         "each once (like r, rw or rwm)",
+                         t, part[2]);
+                return;
+        }
+        if (!(d.host = device_path(z, part[0], len[0])) ||
+            !(d.container = nparts > 1 ? device_path(z, part[1], len[1]) : d.host) ||
+            !(d.permissions = nz_strdup(z, perm)))
+                return;
+        for (k = 0; k < s->ndevices; k++)
+                if (!strcmp(s->devices[k].container, d.container)) {
+                        nz_error(z, at, path,
+                                 "%s in the container is already given by devices[%zu]",
+                                 d.container, s->devices[k].item);
+                        return;
+                }
+        if (!(v = nz_grow(z, s->devices, s->ndevices, sizeof(*v))))
+                return;
+        s->devices = v;
+        v[s->ndevices++] = d;
+}
+
+/* The engine does not mind the order: by host path, then container path
+ * (compose's order too), so that reordering them changes nothing. */
+static int device_cmp(const void *a, const void *b)
+{
+        const struct model_device *x = a, *y = b;
+        int c = strcmp(x->host, y->host);
+
+        return c ? c : strcmp(x->container, y->container);
+}
+
+void nz_devices(struct nz *z, struct model_service *s, const struct doc_node *n, const char *path)
+{
+        char p[NZ_PATH];
+        const char *t;
+        size_t i;
+
+        if (!nz_is_seq(z, n, path))
+                return;
+        for (i = 0; i < n->seq.n; i++)
+                if ((t = nz_text(z, n->seq.v[i], nz_index_path(p, path, i))))
+                        device(z, s, t, i, n->seq.v[i], p);
+        nz_sort(s->devices, s->ndevices, sizeof(*s->devices), device_cmp);
 }

@@ -323,6 +323,10 @@ static json_t *service(const struct model_service *s, int show)
         set(o, "dns_search", nonempty_strlist(&s->dns_search));
         set(o, "dns_opt", nonempty_strlist(&s->dns_opt));
         set(o, "security_opt", nonempty_strlist(&s->security_opt));
+        set(o, "pid", str_or_null(s->pid));
+        set(o, "ipc", str_or_null(s->ipc));
+        set(o, "userns_mode", str_or_null(s->userns_mode));
+        set(o, "devices", s->ndevices ? model_devices_json(s) : NULL);
         set(o, "profiles", nonempty_strlist(&s->profiles));
         if (s->log_driver || s->log_options.n) {
                 json_t *l = json_object();

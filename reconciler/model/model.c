@@ -263,6 +263,32 @@ static json_t *julimits(const struct model_service *s)
         return o;
 }
 
+/* The keys added after the hash was first pinned: written only when set
+ * (README "Config hash"). */
+static const char *const optional_keys[] = {"pid", "ipc", "userns_mode", "devices"};
+
+int model_canonical_key_optional(const char *key)
+{
+        size_t i;
+
+        for (i = 0; i < sizeof(optional_keys) / sizeof(optional_keys[0]); i++)
+                if (!strcmp(key, optional_keys[i]))
+                        return 1;
+        return 0;
+}
+
+json_t *model_devices_json(const struct model_service *s)
+{
+        json_t *a = json_array();
+        size_t i;
+
+        for (i = 0; a && i < s->ndevices; i++)
+                json_array_append_new(a, json_sprintf("%s:%s:%s", s->devices[i].host,
+                                                      s->devices[i].container,
+                                                      s->devices[i].permissions));
+        return a;
+}
+
 json_t *model_service_canonical(const struct model_project *p, const struct model_service *s,
                                 int redact)
 {
@@ -311,6 +337,15 @@ json_t *model_service_canonical(const struct model_project *p, const struct mode
         SET("log_options", jkv(&s->log_options, redact));
         SET("ulimits", julimits(s));
         SET("sysctls", jkv(&s->sysctls, 0));
+        /* the optional keys: absent when unset */
+        if (s->pid)
+                SET("pid", json_string(s->pid));
+        if (s->ipc)
+                SET("ipc", json_string(s->ipc));
+        if (s->userns_mode)
+                SET("userns_mode", json_string(s->userns_mode));
+        if (s->ndevices)
+                SET("devices", model_devices_json(s));
 #undef SET
         if (!ok || (redact && model_json_redact(o, p, 1) < 0)) {
                 json_decref(o);

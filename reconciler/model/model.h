@@ -4,8 +4,8 @@
  * A struct model_state and everything reachable from it live in one arena:
  * free the whole with model_state_free().  Lists are (pointer, count) pairs
  * and are sorted where order does not matter to the engine (labels,
- * environment, sysctls: by key) and kept in file order where it does
- * (command, entrypoint, ports, mounts, dns).
+ * environment, sysctls: by key; devices: by path) and kept in file order
+ * where it does (command, entrypoint, ports, mounts, dns).
  *
  * Units: durations in nanoseconds, sizes in bytes, CPUs in nano-CPUs.  A
  * field that was not written is unset (MODEL_UNSET, NULL, or .set == 0),
@@ -121,6 +121,15 @@ struct model_ulimit {
         int64_t soft, hard;
 };
 
+/* A host device given to the container (devices:, short syntax). */
+struct model_device {
+        char *host;        /* absolute and clean */
+        char *container;   /* absolute and clean; the host path when not written */
+        char *permissions; /* cgroup permissions: r, w, m in that order ("rwm" when not
+                            * written) */
+        size_t item;       /* written as devices[item] */
+};
+
 struct model_service {
         char *name;
         struct model_pos pos;
@@ -160,6 +169,14 @@ struct model_service {
         enum model_update_order update_order;
         enum model_failure_action failure_action;
         int64_t update_monitor; /* ns, MODEL_UNSET */
+        /* Namespaces and host devices (the policy gate decides on "host"
+         * and on every device); NULL, none: the container's own, the
+         * engine's default. */
+        char *pid;                    /* "host" */
+        char *ipc;                    /* "host", "private", "shareable", "none" */
+        char *userns_mode;            /* "host" */
+        struct model_device *devices; /* by host path, then container path */
+        size_t ndevices;
 };
 
 struct model_network {
@@ -229,13 +246,26 @@ int model_name_is_sensitive(const char *name);
 /* The canonical desired spec of one replica of s (the same for every
  * replica: names and replica numbers are not in it), as a new JSON object
  * with a fixed shape: every field present, unset ones as null, lists in
- * their model order.  What is in it and what is not is documented in
- * README.md ("Config hash").  Sensitive values are replaced by
+ * their model order; except the fields added after the hash was first
+ * pinned (model_canonical_key_optional()), which are present only when set,
+ * so that a service not using them keeps its hash across an upgrade.
+ * What is in it and what is not is documented in README.md ("Config
+ * hash").  Sensitive values are replaced by
  * "sha256:<hex>" when redact is set (the berth.applied label), left as they
  * are otherwise (the hash); with redact, so is every string holding one
  * of p's secrets (model_json_redact).  NULL on ENOMEM. */
 json_t *model_service_canonical(const struct model_project *p, const struct model_service *s,
                                 int redact);
+
+/* Is key (of the canonical spec) one that is left out when unset ("pid",
+ * "ipc", "userns_mode", "devices")?  Without it, it means what null means
+ * for the others: unset. */
+int model_canonical_key_optional(const char *key);
+
+/* s's devices as a new array of "HOST:CONTAINER:PERMISSIONS" strings (the
+ * short syntax, every part written: what the canonical spec and `berth
+ * config` show); NULL on ENOMEM. */
+json_t *model_devices_json(const struct model_service *s);
 
 /* Redact a service object in place (the canonical spec, or the service of
  * model_project_config()): in the members where a secret has a reason to

@@ -29,8 +29,9 @@ struct policy_allow {
         const char *project, *service; /* globs; service NULL: every one */
         bool privileged;
         struct strs caps;    /* policy_cap_name() form; "ALL" allows any */
-        bool ns_network;     /* host_namespaces: [network] */
+        struct strs ns;      /* host_namespaces: network, pid, ipc, userns */
         struct strs binds;   /* absolute, clean */
+        struct strs devices; /* globs of absolute, clean paths */
         struct strs secopts; /* globs */
 };
 
@@ -267,6 +268,27 @@ static bool glob(const char *pattern, const char *s)
         return fnmatch(pattern, s, 0) == 0;
 }
 
+/* Does the glob (of a clean absolute path) match path, or a directory
+ * above it?  A '*' stops at '/': "/dev/tty*" matches /dev/ttyS0 and,
+ * through /dev/ttyS0, anything below it, but not /dev/pts/0. */
+static bool path_glob_within(const char *path, const char *pattern)
+{
+        char prefix[PATH_MAX];
+        size_t n, len = strlen(path);
+
+        if (len >= sizeof(prefix))
+                return false;
+        memcpy(prefix, path, len + 1);
+        for (n = len; n > 0; n--) {
+                if (n < len && path[n] != '/')
+                        continue;
+                prefix[n] = '\0';
+                if (fnmatch(pattern, prefix, FNM_PATHNAME) == 0)
+                        return true;
+        }
+        return fnmatch(pattern, "/", FNM_PATHNAME) == 0;
+}
+
 static bool entry_allows(const struct policy_allow *e, enum policy_power what, const char *detail)
 {
         size_t i;
@@ -280,7 +302,10 @@ static bool entry_allows(const struct policy_allow *e, enum policy_power what, c
                                 return true;
                 return false;
         case POLICY_HOST_NAMESPACE:
-                return e->ns_network && !strcmp(detail, "network");
+                for (i = 0; i < e->ns.n; i++)
+                        if (!strcmp(e->ns.v[i], detail))
+                                return true;
+                return false;
         case POLICY_BIND_MOUNT:
                 for (i = 0; i < e->binds.n; i++)
                         if (policy_path_within(detail, e->binds.v[i]))
@@ -289,6 +314,11 @@ static bool entry_allows(const struct policy_allow *e, enum policy_power what, c
         case POLICY_SECURITY_OPT:
                 for (i = 0; i < e->secopts.n; i++)
                         if (glob(e->secopts.v[i], detail))
+                                return true;
+                return false;
+        case POLICY_DEVICE:
+                for (i = 0; i < e->devices.n; i++)
+                        if (path_glob_within(detail, e->devices.v[i]))
                                 return true;
                 return false;
         }
@@ -522,13 +552,13 @@ static void string_list(struct loader *l, const struct doc_node *n, const char *
                                      t);
                         break;
                 case ITEM_NAMESPACE:
-                        if (!strcmp(t, "network"))
+                        if (!strcmp(t, "network") || !strcmp(t, "pid") || !strcmp(t, "ipc") ||
+                            !strcmp(t, "userns"))
                                 add_str(l, out, t);
                         else
                                 fail(l, n->seq.v[i], p,
-                                     "'%s' cannot be allowed: berth shares only the host's network "
-                                     "namespace (pid, ipc and userns_mode are refused in every "
-                                     "manifest); write network",
+                                     "'%s' is not a namespace berth can share: write network, "
+                                     "pid, ipc or userns",
                                      t);
                         break;
                 }
@@ -550,8 +580,7 @@ static void allow_entry(struct loader *l, struct policy_allow *e, const struct d
                         const char *path)
 {
         static const char keys[] = "project, service, privileged, capabilities, host_namespaces, "
-                                   "bind_mounts or security_opt";
-        struct strs ns = {0};
+                                   "bind_mounts, devices or security_opt";
         char p[512], buf[128];
         const char *key;
         size_t i;
@@ -580,16 +609,17 @@ static void allow_entry(struct loader *l, struct policy_allow *e, const struct d
                 } else if (!strcmp(key, "capabilities")) {
                         string_list(l, v, p, ITEM_CAP, &e->caps, NULL);
                 } else if (!strcmp(key, "host_namespaces")) {
-                        string_list(l, v, p, ITEM_NAMESPACE, &ns, NULL);
+                        string_list(l, v, p, ITEM_NAMESPACE, &e->ns, NULL);
                 } else if (!strcmp(key, "bind_mounts")) {
                         string_list(l, v, p, ITEM_PATH, &e->binds, NULL);
+                } else if (!strcmp(key, "devices")) {
+                        string_list(l, v, p, ITEM_PATH, &e->devices, NULL);
                 } else if (!strcmp(key, "security_opt")) {
                         string_list(l, v, p, ITEM_GLOB, &e->secopts, NULL);
                 } else {
                         fail(l, k, p, "unknown key '%s' (an allow entry has %s)", key, keys);
                 }
         }
-        e->ns_network = ns.n > 0;
         if (!doc_map_get(n, "project"))
                 fail(l, n, path,
                      "an allow entry needs a project: its name, or a glob such as \"team-*\" or "

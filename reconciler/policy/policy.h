@@ -13,8 +13,8 @@
  * is applied or pruned.
  *
  * With no policy file (a NULL struct policy *) nothing is allowed: the
- * default policy refuses every power below and sets no bind roots and no
- * image patterns.
+ * default policy refuses every power below (every host namespace, every
+ * device) and sets no bind roots and no image patterns.
  *
  * The file:
  *     allow:                          # entries; a power is allowed when one allows it
@@ -22,15 +22,16 @@
  *         service: node-exporter      # a glob; omitted: every service of the project
  *         privileged: true
  *         capabilities: [SYS_ADMIN]   # CAP_ prefix and case do not matter; ALL: any
- *         host_namespaces: [network]  # the only namespace berth can share
+ *         host_namespaces: [network, pid, ipc, userns]  # what berth can share
  *         bind_mounts: [/proc, /sys]  # a path allows itself and what is below it
+ *         devices: [/dev/fuse, /dev/dri]    # host paths or globs, and what is below
  *         security_opt: ["apparmor=unconfined", "seccomp=*"]   # globs
  *     bind_roots: [/srv, /var/lib/apps]   # set: every bind source must be below one
  *     images: ["registry.example.com/app*"]  # set: every image must match one
  * Unknown keys, wrong types, unknown capabilities, relative paths and
- * namespaces other than network are errors with their position.  An empty
- * file is the default policy.  The file must be trusted as manifests are
- * (policy/trust.h).
+ * namespaces other than those four are errors with their position.  An
+ * empty file is the default policy.  The file must be trusted as manifests
+ * are (policy/trust.h).
  *
  * May not use: anything but libc, common/, manifest/doc, manifest/diag and
  * policy/trust.  (The manifest loader uses this module, as it uses
@@ -69,9 +70,10 @@ const char *policy_name(const struct policy *p, char *buf, size_t size);
 enum policy_power {
         POLICY_PRIVILEGED,
         POLICY_CAPABILITY,     /* detail: "SYS_ADMIN" (policy_cap_name form) */
-        POLICY_HOST_NAMESPACE, /* detail: "network" */
+        POLICY_HOST_NAMESPACE, /* detail: "network", "pid", "ipc" or "userns" */
         POLICY_BIND_MOUNT,     /* detail: the host path, absolute and clean */
         POLICY_SECURITY_OPT,   /* detail: the option as written */
+        POLICY_DEVICE,         /* detail: the device's host path, absolute and clean */
 };
 
 /* Does an allow entry whose project and service globs match allow what?

@@ -12,7 +12,8 @@
  *   HostConfig: PortBindings, RestartPolicy, Memory, MemoryReservation,
  *   NanoCpus, PidsLimit, ShmSize, Ulimits, Tmpfs, tmpfs mount options,
  *   CapAdd, CapDrop, Privileged, ReadonlyRootfs, Init, ExtraHosts, Dns,
- *   DnsSearch, DnsOptions, Sysctls, SecurityOpt, LogConfig, NetworkMode;
+ *   DnsSearch, DnsOptions, Sysctls, SecurityOpt, LogConfig, NetworkMode,
+ *   PidMode, IpcMode, UsernsMode, Devices;
  *   Mounts (type, destination, read-write, propagation, bind source,
  *   volume name); NetworkSettings.Networks (names and aliases).
  *
@@ -50,7 +51,8 @@ static const struct {
         const char *fixture;
         int start; /* compose joins networks after the first only at start */
 } fixtures[] = {
-    {"basic", 0}, {"ports", 0}, {"mounts", 0}, {"limits", 0}, {"networks", 1}, {"settings", 0},
+    {"basic", 0},    {"ports", 0},    {"mounts", 0},     {"limits", 0},
+    {"networks", 1}, {"settings", 0}, {"namespaces", 0},
 };
 
 /* ---- setting up both sides -------------------------------------------- */
@@ -454,6 +456,10 @@ static const struct {
     {"HostConfig.DnsOptions", NULL},
     {"HostConfig.Sysctls", NULL},
     {"HostConfig.SecurityOpt", NULL},
+    {"HostConfig.PidMode", NULL},
+    {"HostConfig.IpcMode", NULL},
+    {"HostConfig.UsernsMode", NULL},
+    {"HostConfig.Devices", NULL},
     {"HostConfig.LogConfig", NULL},
     {"HostConfig.NetworkMode (project prefix normalized)", network_mode_norm},
     {"Mounts (project prefix and anonymous names normalized)", mounts_norm},

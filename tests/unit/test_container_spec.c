@@ -261,6 +261,45 @@ START_TEST(test_modes_and_switches)
 }
 END_TEST
 
+/* Namespaces by name, devices with their defaults filled in; unset ones
+ * are left out (test_minimal). */
+START_TEST(test_namespaces_and_devices)
+{
+        static const struct docker_device devices[] = {
+            {"/dev/fuse", NULL, NULL},
+            {"/dev/null", "/dev/berthnull", "r"},
+            {"/dev/zero", "", "rw"},
+        };
+        struct docker_container_spec s;
+
+        docker_container_spec_init(&s);
+        s.image = "i";
+        s.pid_mode = "host";
+        s.ipc_mode = "shareable";
+        s.userns_mode = "host";
+        s.devices = devices;
+        s.n_devices = 3;
+        check_json(&s, "{\"Image\": \"i\", \"Labels\": {}, \"Tty\": false,"
+                       " \"OpenStdin\": false, \"ExposedPorts\": {},"
+                       " \"HostConfig\": {" HOST_DEFAULTS ","
+                       "  \"PidMode\": \"host\", \"IpcMode\": \"shareable\","
+                       "  \"UsernsMode\": \"host\","
+                       "  \"Devices\": ["
+                       "   {\"PathOnHost\": \"/dev/fuse\", \"PathInContainer\": \"/dev/fuse\","
+                       "    \"CgroupPermissions\": \"rwm\"},"
+                       "   {\"PathOnHost\": \"/dev/null\", \"PathInContainer\": \"/dev/berthnull\","
+                       "    \"CgroupPermissions\": \"r\"},"
+                       "   {\"PathOnHost\": \"/dev/zero\", \"PathInContainer\": \"/dev/zero\","
+                       "    \"CgroupPermissions\": \"rw\"}]}}");
+        s.pid_mode = s.userns_mode = NULL;
+        s.ipc_mode = "none";
+        s.n_devices = 0;
+        check_json(&s, "{\"Image\": \"i\", \"Labels\": {}, \"Tty\": false,"
+                       " \"OpenStdin\": false, \"ExposedPorts\": {},"
+                       " \"HostConfig\": {" HOST_DEFAULTS ", \"IpcMode\": \"none\"}}");
+}
+END_TEST
+
 /* Unusable specs: EINVALID, the container named first, the field said. */
 struct invalid_case {
         const char *what;
@@ -278,6 +317,9 @@ static const struct docker_mount relative[] = {{.type = DOCKER_MOUNT_VOLUME, .ta
 static const struct docker_mount no_source[] = {{.type = DOCKER_MOUNT_BIND, .target = "/x"}};
 static const struct docker_kv no_key[] = {{"ok", "1"}, {NULL, "v"}};
 static const struct docker_ulimit no_name[] = {{NULL, 1, 2}};
+static const struct docker_device relative_device[] = {{"/dev/fuse", NULL, NULL},
+                                                       {"/dev/null", "null", "r"}};
+static const struct docker_device no_device[] = {{NULL, "/dev/x", NULL}};
 
 static void no_image(struct docker_container_spec *s)
 {
@@ -339,6 +381,16 @@ static void bad_stop_timeout(struct docker_container_spec *s)
 {
         s->stop_timeout = -5;
 }
+static void bad_device(struct docker_container_spec *s)
+{
+        s->devices = relative_device;
+        s->n_devices = 2;
+}
+static void bad_device_host(struct docker_container_spec *s)
+{
+        s->devices = no_device;
+        s->n_devices = 1;
+}
 
 static const struct invalid_case invalid_cases[] = {
     {"no image", no_image, "image: no image given"},
@@ -354,6 +406,8 @@ static const struct invalid_case invalid_cases[] = {
     {"empty healthcheck test", bad_health, "healthcheck: empty test"},
     {"negative memory", bad_memory, "resources: negative memory"},
     {"negative stop timeout", bad_stop_timeout, "stop_timeout: negative stop timeout -5"},
+    {"relative device path", bad_device, "devices[1]: the paths must be absolute"},
+    {"device without host path", bad_device_host, "devices[0]: the paths must be absolute"},
 };
 
 START_TEST(test_invalid)
@@ -478,6 +532,7 @@ static Suite *spec_suite(void)
         tcase_add_test(tc, test_unset_versus_empty);
         tcase_add_test(tc, test_every_field);
         tcase_add_test(tc, test_modes_and_switches);
+        tcase_add_test(tc, test_namespaces_and_devices);
         tcase_add_loop_test(tc, test_invalid, 0,
                             (int)(sizeof(invalid_cases) / sizeof(invalid_cases[0])));
         tcase_add_test(tc, test_helpers);

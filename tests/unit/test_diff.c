@@ -833,6 +833,18 @@ static const struct frow frows[] = {
      "    environment: {B: '2'}\n    user: nobody\n    init: true\n",
      "environment.B: \"1\" -> \"2\"\ninit: null -> true\nuser: null -> \"nobody\"\n"},
     {"nothing", "    environment: {B: '1'}\n", "    environment: [B=1]\n", ""},
+    /* keys the canonical spec has only when set: unset shows as null */
+    {"pid: host added", "", "    pid: host\n", "pid: null -> \"host\"\n"},
+    {"pid: host removed", "    pid: host\n", "", "pid: \"host\" -> null\n"},
+    {"an ipc mode changed", "    ipc: private\n", "    ipc: shareable\n",
+     "ipc: \"private\" -> \"shareable\"\n"},
+    {"userns_mode added", "", "    userns_mode: host\n", "userns_mode: null -> \"host\"\n"},
+    {"a device added", "", "    devices: [/dev/fuse]\n",
+     "devices: null -> [\"/dev/fuse:/dev/fuse:rwm\"]\n"},
+    {"device permissions changed", "    devices: [/dev/fuse]\n", "    devices: [\"/dev/fuse:r\"]\n",
+     "devices: [\"/dev/fuse:/dev/fuse:rwm\"] -> [\"/dev/fuse:/dev/fuse:r\"]\n"},
+    {"devices removed", "    devices: [/dev/fuse, \"/dev/null:/dev/n:r\"]\n", "    devices: []\n",
+     "devices: [\"/dev/fuse:/dev/fuse:rwm\",\"/dev/null:/dev/n:r\"] -> null\n"},
 };
 
 static struct model_state *load_web(const char *keys)
@@ -921,6 +933,12 @@ static const struct jrow jrows[] = {
      "{\"image\":\"app:1\"}", "image: sha256:" HASH64 " -> app:1\n"},
     {"a key an older berth did not write", "{\"image\":\"app:1\"}",
      "{\"image\":\"app:1\",\"init\":null}", "init: (none) -> null\n"},
+    {"an optional key a label lacks is unset", "{\"image\":\"app:1\"}",
+     "{\"image\":\"app:1\",\"ipc\":\"host\"}", "ipc: null -> \"host\"\n"},
+    {"an optional key lacking and null are alike", "{\"image\":\"app:1\",\"devices\":null}",
+     "{\"image\":\"app:1\"}", ""},
+    {"only at the top: a variable named pid lacking is (none)", "{\"environment\":{}}",
+     "{\"environment\":{\"pid\":\"1\"}}", "environment.pid: (none) -> \"1\"\n"},
     {"a type change", "{\"command\":\"sleep 1\"}", "{\"command\":[\"sleep\",\"1\"]}",
      "command: \"sleep 1\" -> [\"sleep\",\"1\"]\n"},
     {"arrays of objects by index, objects compact", "{\"ulimits\":[{\"a\":1}]}",

@@ -6,8 +6,9 @@
  * replica, config hash, applied spec redacted, source, revision, temp),
  * ports and exposed ports, mounts and tmpfs, networks (the first at create
  * by priority then name, the rest in connect with their aliases and
- * address, network_mode), healthcheck, restart, limits, and the remaining
- * container and host settings; then the values it refuses. */
+ * address, network_mode), healthcheck, restart, limits, the remaining
+ * container and host settings, host namespaces and devices; then the
+ * values it refuses. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -605,6 +606,50 @@ START_TEST(unset_settings_are_left_out)
 }
 END_TEST
 
+/* pid, ipc and userns_mode as the engine's modes, devices with every part
+ * written; none of them when unset.  (userns_mode: host is tested here
+ * only: the engine takes it only when it runs with userns-remap, which the
+ * test engine does not.) */
+START_TEST(namespaces_and_devices)
+{
+        struct exec_spec *hostns = build("hostns"), *shareable = build("shareable"),
+                         *plain = build("plain");
+        json_t *b = request(hostns), *sb = request(shareable), *pb = request(plain);
+        const struct docker_container_spec *s = &hostns->spec;
+
+        ck_assert_str_eq(s->pid_mode, "host");
+        ck_assert_str_eq(s->ipc_mode, "host");
+        ck_assert_str_eq(s->userns_mode, "host");
+        ck_assert_uint_eq(s->n_devices, 3);
+        ck_assert_str_eq(s->devices[1].path_on_host, "/dev/null");
+        ck_assert_str_eq(s->devices[1].path_in_container, "/dev/berthnull");
+        ck_assert_str_eq(s->devices[1].permissions, "r");
+        expect_json(b, "HostConfig.PidMode", "\"host\"");
+        expect_json(b, "HostConfig.IpcMode", "\"host\"");
+        expect_json(b, "HostConfig.UsernsMode", "\"host\"");
+        expect_json(b, "HostConfig.Devices",
+                    "[{\"PathOnHost\": \"/dev/fuse\", \"PathInContainer\": \"/dev/fuse\","
+                    "  \"CgroupPermissions\": \"rwm\"},"
+                    " {\"PathOnHost\": \"/dev/null\", \"PathInContainer\": \"/dev/berthnull\","
+                    "  \"CgroupPermissions\": \"r\"},"
+                    " {\"PathOnHost\": \"/dev/zero\", \"PathInContainer\": \"/dev/zero\","
+                    "  \"CgroupPermissions\": \"wm\"}]");
+        expect_json(sb, "HostConfig.IpcMode", "\"shareable\"");
+        expect_absent(sb, "HostConfig.PidMode");
+        expect_absent(sb, "HostConfig.Devices");
+        expect_absent(pb, "HostConfig.PidMode");
+        expect_absent(pb, "HostConfig.IpcMode");
+        expect_absent(pb, "HostConfig.UsernsMode");
+        expect_absent(pb, "HostConfig.Devices");
+        json_decref(b);
+        json_decref(sb);
+        json_decref(pb);
+        exec_spec_free(hostns);
+        exec_spec_free(shareable);
+        exec_spec_free(plain);
+}
+END_TEST
+
 /* ---- refusals ---------------------------------------------------------- */
 
 START_TEST(static_address_on_the_create_network)
@@ -672,6 +717,7 @@ int main(void)
         tcase_add_test(tc, limits);
         tcase_add_test(tc, container_and_host_settings);
         tcase_add_test(tc, unset_settings_are_left_out);
+        tcase_add_test(tc, namespaces_and_devices);
         tcase_add_test(tc, static_address_on_the_create_network);
         tcase_add_test(tc, bad_arguments);
         suite_add_tcase(s, tc);

@@ -1616,6 +1616,154 @@ START_TEST(small_keys)
 }
 END_TEST
 
+/* ---- host namespaces and devices ---- */
+
+static void device_is(const struct model_device *d, const char *host, const char *container,
+                      const char *permissions, size_t item)
+{
+        ck_assert_str_eq(d->host, host);
+        ck_assert_str_eq(d->container, container);
+        ck_assert_str_eq(d->permissions, permissions);
+        ck_assert_uint_eq(d->item, item);
+}
+
+START_TEST(namespaces_and_devices)
+{
+        static const char *const ipc[] = {"host", "private", "shareable", "none"};
+        const struct model_service *s =
+            web("services:\n"
+                "  web:\n"
+                "    image: a\n"
+                "    pid: host\n"
+                "    ipc: shareable\n"
+                "    userns_mode: host\n"
+                "    devices:\n"
+                "      - /dev/fuse\n"
+                "      - /dev/null:/dev/berthnull:r\n"
+                "      - /dev/zero:mw\n"
+                "      - //dev/./dri/../dri/card0/:/dev/dri//card0:mwr\n");
+        char yaml[256];
+        size_t i;
+
+        ck_assert_str_eq(s->pid, "host");
+        ck_assert_str_eq(s->ipc, "shareable");
+        ck_assert_str_eq(s->userns_mode, "host");
+        /* sorted by host path (the engine does not mind the order) */
+        ck_assert_uint_eq(s->ndevices, 4);
+        /* paths cleaned; permissions in r, w, m order */
+        device_is(&s->devices[0], "/dev/dri/card0", "/dev/dri/card0", "rwm", 3);
+        device_is(&s->devices[1], "/dev/fuse", "/dev/fuse", "rwm", 0);
+        device_is(&s->devices[2], "/dev/null", "/dev/berthnull", "r", 1);
+        /* HOST:PERMISSIONS, as docker run --device reads it */
+        device_is(&s->devices[3], "/dev/zero", "/dev/zero", "wm", 2);
+        for (i = 0; i < N(ipc); i++) {
+                snprintf(yaml, sizeof(yaml), "services:\n  web:\n    image: a\n    ipc: %s\n",
+                         ipc[i]);
+                ck_assert_str_eq(web(yaml)->ipc, ipc[i]);
+        }
+        /* not written, or an empty list: nothing */
+        s = web("services:\n  web:\n    image: a\n    devices: []\n");
+        ck_assert_ptr_null(s->pid);
+        ck_assert_ptr_null(s->ipc);
+        ck_assert_ptr_null(s->userns_mode);
+        ck_assert_uint_eq(s->ndevices, 0);
+}
+END_TEST
+
+static const struct {
+        const char *item, *want; /* the whole line after "FILE:5:9: services.web.devices[0]: " */
+} device_errors[] = {
+    {"dev/fuse",
+     "'dev/fuse': the host path 'dev/fuse' is not absolute: write the device from '/' (like "
+     "/dev/fuse)"},
+    {"\"\"", "'': the host path '' is not absolute: write the device from '/' (like /dev/fuse)"},
+    {"/dev/fuse:fuse",
+     "'/dev/fuse:fuse': 'fuse' is neither a path in the container (from '/') nor permissions (r, "
+     "w and m): write HOST[:CONTAINER[:PERMISSIONS]]"},
+    {"/dev/fuse:rwx",
+     "'/dev/fuse:rwx': 'rwx' is neither a path in the container (from '/') nor permissions (r, w "
+     "and m): write HOST[:CONTAINER[:PERMISSIONS]]"},
+    {"\"/dev/fuse:\"",
+     "'/dev/fuse:': '' is neither a path in the container (from '/') nor permissions (r, w and "
+     "m): write HOST[:CONTAINER[:PERMISSIONS]]"},
+    {"/dev/fuse:dev/fuse:r",
+     "'/dev/fuse:dev/fuse:r': the container path 'dev/fuse' is not absolute: write it from '/' "
+     "(like /dev/fuse:/dev/fuse)"},
+    {"/dev/fuse:/dev/fuse:rx",
+     "'/dev/fuse:/dev/fuse:rx': 'rx' are not device permissions: write one or more of r, w and "
+     "m, each once (like r, rw or rwm)"},
+    {"/dev/fuse:/dev/fuse:rr",
+     "'/dev/fuse:/dev/fuse:rr': 'rr' are not device permissions: write one or more of r, w and "
+     "m, each once (like r, rw or rwm)"},
+    {"\"/dev/fuse:/dev/fuse:\"",
+     "'/dev/fuse:/dev/fuse:': '' are not device permissions: write one or more of r, w and m, "
+     "each once (like r, rw or rwm)"},
+    {"/dev/fuse:/dev/fuse:r:w",
+     "'/dev/fuse:/dev/fuse:r:w' has more than three parts: write HOST[:CONTAINER[:PERMISSIONS]] "
+     "(like /dev/sda:/dev/xvda:rw)"},
+};
+
+START_TEST(device_error)
+{
+        char yaml[512], want[1024];
+
+        snprintf(yaml, sizeof(yaml), "services:\n  web:\n    image: a\n    devices:\n      - %s\n",
+                 device_errors[_i].item);
+        snprintf(want, sizeof(want), FILE_NAME ":5:9: services.web.devices[0]: %s",
+                 device_errors[_i].want);
+        expect_error(yaml, want);
+}
+END_TEST
+
+START_TEST(device_used_twice)
+{
+        expect_error("services:\n  web:\n    image: a\n    devices:\n"
+                     "      - /dev/null:/dev/x\n      - /dev/zero:/dev/./x:r\n",
+                     FILE_NAME ":6:9: services.web.devices[1]: /dev/x in the container is already "
+                               "given by devices[0]");
+}
+END_TEST
+
+/* The schema says what is wrong with a mode first; normalize says the same
+ * when it sees one anyway. */
+static const struct {
+        const char *key, *want;
+} namespace_errors[] = {
+    {"pid: container:db",
+     ":4:10: services.web.pid: \"container:db\" must be host (the host's PID namespace; remove "
+     "the key for the container's own)"},
+    {"pid: private",
+     ":4:10: services.web.pid: \"private\" must be host (the host's PID namespace; remove the "
+     "key for the container's own)"},
+    {"ipc: service:db",
+     ":4:10: services.web.ipc: \"service:db\" must be host, private, shareable or none (berth "
+     "does not join another container's IPC namespace)"},
+    {"ipc: container:db",
+     ":4:10: services.web.ipc: \"container:db\" must be host, private, shareable or none (berth "
+     "does not join another container's IPC namespace)"},
+    {"userns_mode: private",
+     ":4:18: services.web.userns_mode: \"private\" must be host (the host's user namespace; "
+     "remove the key for the engine's default)"},
+};
+
+START_TEST(namespace_error)
+{
+        char yaml[256], want[512];
+
+        snprintf(yaml, sizeof(yaml), "services:\n  web:\n    image: a\n    %s\n",
+                 namespace_errors[_i].key);
+        snprintf(want, sizeof(want), FILE_NAME "%s\n", namespace_errors[_i].want);
+        lenient = 1;
+        run_ctx(yaml, &(struct normalize_ctx){.file = FILE_NAME,
+                                              .source = "shop.yaml",
+                                              .policy = bt_policy_allow_all()});
+        ck_assert_msg(!strcmp(schema_problems, want), "the schema says\n%s\nnot\n%s",
+                      schema_problems, want);
+        ck_assert_int_eq(rc, BERTH_EINVALID);
+        ck_assert_msg(!strcmp(diag_text(), want), "normalize says\n%s\nnot\n%s", diag_text(), want);
+}
+END_TEST
+
 START_TEST(ignored_keys_warn)
 {
         expect_warning("services:\n  web:\n    image: a\n    domainname: example.com\n",
@@ -1975,6 +2123,10 @@ int main(void)
         tcase_add_test(tc, replicas_and_container_name);
         tcase_add_test(tc, resources);
         tcase_add_test(tc, small_keys);
+        tcase_add_test(tc, namespaces_and_devices);
+        tcase_add_loop_test(tc, device_error, 0, N(device_errors));
+        tcase_add_test(tc, device_used_twice);
+        tcase_add_loop_test(tc, namespace_error, 0, N(namespace_errors));
         tcase_add_test(tc, ignored_keys_warn);
         tcase_add_loop_test(tc, wrong_shapes_are_errors, 0, N(shapes));
         tcase_add_test(tc, null_is_not_set);

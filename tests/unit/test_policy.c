@@ -1,8 +1,9 @@
 /* The policy gate (policy/policy.h, manifest/normalize_policy.c): every
  * host-level power the default policy refuses, each with its exact
- * message at the key that asks; the same allowed by a policy file per
- * project, per service and by glob; bind roots and image patterns; and
- * every kind of bad policy file with its exact file:line:col message.
+ * message at the key that asks (host namespaces and devices included);
+ * the same allowed by a policy file per project, per service and by glob;
+ * bind roots and image patterns; and every kind of bad policy file with
+ * its exact file:line:col message.
  *
  * Manifests are loaded through manifest_load() from a temporary directory
  * the test runs in: they are named "m/NAME.yaml" in messages, the policy
@@ -223,6 +224,30 @@ static const struct {
     {"    volumes: [\"conf:/conf\"]\nvolumes:\n  conf:\n    driver_opts: {o: bind, device: etc}\n",
      "m/shop.yaml:4:15: services.web.volumes[0]: volume 'conf' binds 'etc' (driver_opts device), "
      "which is not an absolute path\n"},
+    /* host namespaces other than the network's, and devices */
+    {"    pid: host\n",
+     "m/shop.yaml:4:5: services.web.pid: the host's PID namespace (pid: host; the container sees "
+     "and can signal every process of the host) is refused by the default policy" DEFAULT(
+         "web", "host_namespaces: [pid]")},
+    {"    ipc: host\n",
+     "m/shop.yaml:4:5: services.web.ipc: the host's IPC namespace (ipc: host; the container "
+     "shares the host's shared memory, semaphores and message queues) is refused by the default "
+     "policy" DEFAULT("web", "host_namespaces: [ipc]")},
+    {"    userns_mode: host\n",
+     "m/shop.yaml:4:5: services.web.userns_mode: the host's user namespace (userns_mode: host; "
+     "the engine's user namespace remapping is off for the container) is refused by the default "
+     "policy" DEFAULT("web", "host_namespaces: [userns]")},
+    {"    devices: [/dev/fuse]\n",
+     "m/shop.yaml:4:15: services.web.devices[0]: the host's device /dev/fuse (read, write and "
+     "mknod access) is refused by the default policy" DEFAULT("web", "devices: [/dev/fuse]")},
+    /* harmless-looking ones too: what a device node gives is the device's to say */
+    {"    devices:\n      - /dev/null:/dev/berthnull:r\n",
+     "m/shop.yaml:5:9: services.web.devices[0]: the host's device /dev/null (read access) is "
+     "refused by the default policy" DEFAULT("web", "devices: [/dev/null]")},
+    /* HOST:PERMISSIONS; the host path cleaned */
+    {"    devices:\n      - /dev/./dri/../sda:mw\n",
+     "m/shop.yaml:5:9: services.web.devices[0]: the host's device /dev/sda (write and mknod "
+     "access) is refused by the default policy" DEFAULT("web", "devices: [/dev/sda]")},
 };
 
 START_TEST(default_policy_refuses)
@@ -258,6 +283,11 @@ START_TEST(default_policy_allows)
                    "    driver_opts: {type: nfs, o: \"addr=10.0.0.1,rw\", device: \":/export\"}\n",
                    NULL, "");
         expect_web("    network_mode: service:side\n  side:\n    image: busybox\n", NULL, "");
+        /* an IPC namespace of the container's own, shareable or not */
+        expect_web("    ipc: shareable\n", NULL, "");
+        expect_web("    ipc: private\n", NULL, "");
+        expect_web("    ipc: none\n", NULL, "");
+        expect_web("    devices: []\n", NULL, "");
 }
 END_TEST
 
@@ -399,6 +429,82 @@ START_TEST(policy_allows_exactly)
                    "processes and kernel settings) is refused by the policy policy.yaml: to allow "
                    "it, add \"bind_mounts: [/proc]\" to an allow entry there for project 'shop', "
                    "service 'web'\n");
+        policy_free(p);
+}
+END_TEST
+
+/* host_namespaces allows the namespaces it names, each on its own;
+ * devices allows the host paths (or globs, '*' within one name) it names
+ * and what is below them. */
+START_TEST(policy_allows_namespaces_and_devices)
+{
+        struct policy *p;
+
+        here();
+        p = policy_from("allow:\n"
+                        "  - project: shop\n"
+                        "    service: web\n"
+                        "    host_namespaces: [pid, ipc, userns]\n"
+                        "    devices: [/dev/fuse, \"/dev/dri/card*\", /dev/snd/]\n");
+        expect_web("    pid: host\n"
+                   "    ipc: host\n"
+                   "    userns_mode: host\n"
+                   "    devices:\n"
+                   "      - /dev/fuse\n"
+                   "      - /dev/dri/card0:/dev/dri/card0:rw\n"
+                   "      - /dev/dri/card1/x:/x\n"
+                   "      - /dev/snd\n"
+                   "      - /dev/snd/controlC0:rw\n",
+                   p, "");
+        /* the network's is not among them; a glob stops at '/'; a path
+         * allows nothing above it or beside it */
+        expect_web(
+            "    network_mode: host\n"
+            "    devices:\n"
+            "      - /dev/dri/renderD128\n"
+            "      - /dev/dri\n"
+            "      - /dev/fuse2\n"
+            "      - /dev/sda\n",
+            p,
+            "m/shop.yaml:4:5: services.web.network_mode: the host's network namespace "
+            "(network_mode: host) is refused by the policy policy.yaml: to allow it, add "
+            "\"host_namespaces: [network]\" to an allow entry there for project 'shop', "
+            "service 'web'\n"
+            "m/shop.yaml:6:9: services.web.devices[0]: the host's device /dev/dri/renderD128 "
+            "(read, write and mknod access) is refused by the policy policy.yaml: to allow "
+            "it, add \"devices: [/dev/dri/renderD128]\" to an allow entry there for project "
+            "'shop', service 'web'\n"
+            "m/shop.yaml:7:9: services.web.devices[1]: the host's device /dev/dri (read, "
+            "write and mknod access) is refused by the policy policy.yaml: to allow it, add "
+            "\"devices: [/dev/dri]\" to an allow entry there for project 'shop', service "
+            "'web'\n"
+            "m/shop.yaml:8:9: services.web.devices[2]: the host's device /dev/fuse2 (read, "
+            "write and mknod access) is refused by the policy policy.yaml: to allow it, add "
+            "\"devices: [/dev/fuse2]\" to an allow entry there for project 'shop', service "
+            "'web'\n"
+            "m/shop.yaml:9:9: services.web.devices[3]: the host's device /dev/sda (read, "
+            "write and mknod access) is refused by the policy policy.yaml: to allow it, add "
+            "\"devices: [/dev/sda]\" to an allow entry there for project 'shop', service "
+            "'web'\n");
+        /* another service of the project: nothing allowed */
+        expect_file(
+            "services:\n  web:\n    image: busybox\n  db:\n    image: busybox\n"
+            "    ipc: host\n",
+            p,
+            "m/shop.yaml:6:5: services.db.ipc: the host's IPC namespace (ipc: host; the "
+            "container shares the host's shared memory, semaphores and message queues) is "
+            "refused by the policy policy.yaml: to allow it, add \"host_namespaces: [ipc]\" "
+            "to an allow entry there for project 'shop', service 'db'\n");
+        policy_free(p);
+
+        /* one namespace allowed, the others not */
+        p = policy_from("allow:\n  - project: \"*\"\n    host_namespaces: [ipc]\n"
+                        "    devices: [/]\n");
+        expect_web("    pid: host\n    ipc: host\n    devices: [/dev/sda]\n", p,
+                   "m/shop.yaml:4:5: services.web.pid: the host's PID namespace (pid: host; the "
+                   "container sees and can signal every process of the host) is refused by the "
+                   "policy policy.yaml: to allow it, add \"host_namespaces: [pid]\" to an allow "
+                   "entry there for project 'shop', service 'web'\n");
         policy_free(p);
 }
 END_TEST
@@ -556,7 +662,7 @@ static const struct {
      "the string \"shop\"\n"},
     {"allow:\n  - project: shop\n    privilege: true\n",
      "policy.yaml:3:5: allow[0].privilege: unknown key 'privilege' (an allow entry has project, "
-     "service, privileged, capabilities, host_namespaces, bind_mounts or security_opt)\n"},
+     "service, privileged, capabilities, host_namespaces, bind_mounts, devices or security_opt)\n"},
     {"allow:\n  - service: web\n    privileged: true\n",
      "policy.yaml:2:5: allow[0]: an allow entry needs a project: its name, or a glob such as "
      "\"team-*\" or \"*\"\n"},
@@ -571,10 +677,17 @@ static const struct {
     {"allow:\n  - project: shop\n    capabilities: [SYS_ADMIN, SYS_ADMN]\n",
      "policy.yaml:3:31: allow[0].capabilities[1]: 'SYS_ADMN' is not a Linux capability (see "
      "capabilities(7); ALL allows every one)\n"},
-    {"allow:\n  - project: shop\n    host_namespaces: [network, pid]\n",
-     "policy.yaml:3:32: allow[0].host_namespaces[1]: 'pid' cannot be allowed: berth shares only "
-     "the host's network namespace (pid, ipc and userns_mode are refused in every manifest); "
-     "write network\n"},
+    {"allow:\n  - project: shop\n    host_namespaces: [network, pid, uts]\n",
+     "policy.yaml:3:37: allow[0].host_namespaces[2]: 'uts' is not a namespace berth can share: "
+     "write network, pid, ipc or userns\n"},
+    {"allow:\n  - project: shop\n    host_namespaces: [user]\n",
+     "policy.yaml:3:23: allow[0].host_namespaces[0]: 'user' is not a namespace berth can share: "
+     "write network, pid, ipc or userns\n"},
+    {"allow:\n  - project: shop\n    devices: [/dev/fuse, dev/dri]\n",
+     "policy.yaml:3:26: allow[0].devices[1]: 'dev/dri' is not an absolute path: write it from "
+     "'/'\n"},
+    {"allow:\n  - project: shop\n    devices: /dev/fuse\n",
+     "policy.yaml:3:14: allow[0].devices: expected a list, got the string \"/dev/fuse\"\n"},
     {"allow:\n  - project: shop\n    bind_mounts: [proc]\n",
      "policy.yaml:3:19: allow[0].bind_mounts[0]: 'proc' is not an absolute path: write it from "
      "'/'\n"},
@@ -714,6 +827,7 @@ static Suite *suite(void)
         tcase_add_test(tc, binds_inside_the_manifest_tree);
         tcase_add_test(tc, policy_allows_per_project_and_service);
         tcase_add_test(tc, policy_allows_exactly);
+        tcase_add_test(tc, policy_allows_namespaces_and_devices);
         tcase_add_test(tc, bind_roots);
         tcase_add_test(tc, images);
         tcase_add_test(tc, decisions);
