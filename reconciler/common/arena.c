@@ -37,7 +37,8 @@ void berth_arena_free(struct berth_arena *a)
         free(a);
 }
 
-void *berth_arena_alloc(struct berth_arena *a, size_t size)
+/* Aligned memory, not zeroed. */
+static void *raw_alloc(struct berth_arena *a, size_t size)
 {
         struct chunk *c = a->head;
         size_t need = (size + ALIGN - 1) / ALIGN * ALIGN, csize;
@@ -64,7 +65,15 @@ void *berth_arena_alloc(struct berth_arena *a, size_t size)
         }
         p = (char *)c->data + c->used;
         c->used += need;
-        memset(p, 0, size);
+        return p;
+}
+
+void *berth_arena_alloc(struct berth_arena *a, size_t size)
+{
+        void *p = raw_alloc(a, size);
+
+        if (p)
+                memset(p, 0, size);
         return p;
 }
 
@@ -74,9 +83,11 @@ char *berth_arena_strndup(struct berth_arena *a, const char *s, size_t n)
 
         if (!s)
                 return NULL;
-        p = berth_arena_alloc(a, n + 1);
-        if (p)
+        p = raw_alloc(a, n + 1);
+        if (p) {
                 memcpy(p, s, n);
+                p[n] = '\0';
+        }
         return p;
 }
 
@@ -96,7 +107,7 @@ char *berth_arena_printf(struct berth_arena *a, const char *fmt, ...)
         va_end(ap);
         if (n < 0)
                 return NULL;
-        p = berth_arena_alloc(a, (size_t)n + 1);
+        p = raw_alloc(a, (size_t)n + 1);
         if (!p)
                 return NULL;
         va_start(ap, fmt);
@@ -111,8 +122,15 @@ void *berth_arena_grow(struct berth_arena *a, void *old, size_t n, size_t want, 
 
         if (size && want > SIZE_MAX / size)
                 return NULL;
-        p = berth_arena_alloc(a, want * size);
-        if (p && old && n)
+        if (n > want)
+                n = want;
+        p = raw_alloc(a, want * size);
+        if (!p)
+                return NULL;
+        if (old && n)
                 memcpy(p, old, n * size);
+        else
+                n = 0;
+        memset((char *)p + n * size, 0, (want - n) * size);
         return p;
 }

@@ -23,7 +23,8 @@ char *berth_arena_printf(struct berth_arena *a, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 /* Grow an array held in the arena: returns a copy of old (n elements of
- * size bytes) with room for at least want, or NULL on ENOMEM. */
+ * size bytes) with room for at least want, the room past the copy zeroed,
+ * or NULL on ENOMEM. */
 void *berth_arena_grow(struct berth_arena *a, void *old, size_t n, size_t want, size_t size);
 
 #endif

@@ -117,6 +117,19 @@ START_TEST(arena_holds_many_and_large_objects)
         ck_assert_int_eq(big[(1 << 20) - 1], 0);
         ck_assert_str_eq(berth_arena_strndup(a, "abcdef", 3), "abc");
         ck_assert_ptr_null(berth_arena_strdup(a, NULL));
+        /* grow: the old elements copied, the new room zeroed */
+        {
+                int *v = berth_arena_alloc(a, 4 * sizeof(*v)), *w;
+
+                for (i = 0; i < 4; i++)
+                        v[i] = i + 1;
+                w = berth_arena_grow(a, v, 4, 8, sizeof(*v));
+                ck_assert_ptr_nonnull(w);
+                for (i = 0; i < 8; i++)
+                        ck_assert_int_eq(w[i], i < 4 ? i + 1 : 0);
+                w = berth_arena_grow(a, NULL, 0, 3, sizeof(*v));
+                ck_assert(w && !w[0] && !w[1] && !w[2]);
+        }
         berth_arena_free(a);
         berth_arena_free(NULL);
 }
