@@ -364,7 +364,7 @@ static int applied_stop_timeout(const struct actual_container *ac)
         if (applied && (!v || json_is_null(v))) {
                 r = ENGINE_STOP_TIMEOUT_S;
         } else if (json_is_integer(v) && (ns = json_integer_value(v)) >= 0) {
-                ns = ns / 1000000000 + (ns % 1000000000 != 0);
+                ns = model_duration_seconds_up(ns);
                 r = ns <= INT_MAX ? (int)ns : -1;
         }
         json_decref(applied);
@@ -405,7 +405,7 @@ static int recreate_start_first(struct job *j)
         const char *temp = j->op->temp_name;
         int monitor =
             s->update_monitor != MODEL_UNSET && s->update_monitor > 0
-                ? (int)((s->update_monitor + 999999999) / 1000000000)
+                ? (int)model_duration_seconds_up(s->update_monitor)
                 : (j->run->o->monitor_s > 0 ? j->run->o->monitor_s : EXEC_DEFAULT_MONITOR_S);
         struct berth_err cleanup;
         int r, up;

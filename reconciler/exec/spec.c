@@ -457,7 +457,7 @@ static void build_stop(struct build *b)
                 invalid(b, &s->pos, "stop_grace_period", "a negative duration");
                 return;
         }
-        sec = ns / 1000000000 + (ns % 1000000000 != 0);
+        sec = model_duration_seconds_up(ns);
         if (sec > INT_MAX)
                 invalid(b, &s->pos, "stop_grace_period", "%lld s is more than the engine takes",
                         (long long)sec);

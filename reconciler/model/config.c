@@ -53,6 +53,11 @@ const char *model_duration_format(int64_t ns, char *buf, size_t size)
         return buf;
 }
 
+int64_t model_duration_seconds_up(int64_t ns)
+{
+        return ns / 1000000000 + (ns % 1000000000 != 0);
+}
+
 static json_t *str_or_null(const char *s)
 {
         return s ? json_string(s) : json_null();

@@ -295,5 +295,8 @@ json_t *model_project_config(const struct model_project *p, int show_sensitive);
 /* A duration in nanoseconds in its shortest Compose form: "1m30s", "1m"
  * (not Go's "1m0s"), "1.5s", "500ms". */
 const char *model_duration_format(int64_t ns, char *buf, size_t size);
+/* ns (>= 0) in whole seconds, rounded up: what the engine, which counts
+ * whole seconds, must be given for at least that long. */
+int64_t model_duration_seconds_up(int64_t ns);
 
 #endif

@@ -3,6 +3,7 @@
 
 #include "berth_test.h"
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 
 #include "common/arena.h"
@@ -197,6 +198,16 @@ START_TEST(yaml_output_quotes_what_would_read_back_differently)
 }
 END_TEST
 
+START_TEST(duration_seconds_round_up)
+{
+        ck_assert_int_eq(model_duration_seconds_up(0), 0);
+        ck_assert_int_eq(model_duration_seconds_up(1), 1);
+        ck_assert_int_eq(model_duration_seconds_up(1000000000LL), 1);
+        ck_assert_int_eq(model_duration_seconds_up(2500000000LL), 3);
+        ck_assert_int_eq(model_duration_seconds_up(INT64_MAX), INT64_MAX / 1000000000 + 1);
+}
+END_TEST
+
 int main(void)
 {
         Suite *s = suite_create("model");
@@ -208,6 +219,7 @@ int main(void)
         tcase_add_test(tc, arena_holds_many_and_large_objects);
         tcase_add_loop_test(tc, duration_format, 0, sizeof(durations) / sizeof(durations[0]));
         tcase_add_test(tc, yaml_output_quotes_what_would_read_back_differently);
+        tcase_add_test(tc, duration_seconds_round_up);
         suite_add_tcase(s, tc);
         return bt_unit_main(s);
 }
