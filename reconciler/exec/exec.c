@@ -280,10 +280,10 @@ static int wait_for(struct job *j, const char *container, enum want want, const 
         }
 }
 
-/* Did an op this one waits for start container `name` in this run?  Its
- * start answered 2xx, so it has run: service_started holds without asking
- * the engine.  Under no lock: a dep's status is final before its
- * dependents run. */
+/* Did an op this one waits for start container `name` in this run?  An
+ * op runs only once every op it waits for is done, so that start answered
+ * 2xx: the container has run, and service_started holds without asking
+ * the engine. */
 static int started_here(const struct run *run, const struct plan_op *op, const char *name)
 {
         const struct plan_op *d;
@@ -293,7 +293,7 @@ static int started_here(const struct run *run, const struct plan_op *op, const c
                 d = &run->p->ops[op->deps[k]];
                 if ((d->kind == PLAN_CONTAINER_CREATE || d->kind == PLAN_CONTAINER_START ||
                      d->kind == PLAN_CONTAINER_RECREATE) &&
-                    !strcmp(d->name, name) && run->out->results[d->id].status == PLAN_DONE)
+                    !strcmp(d->name, name))
                         return 1;
         }
         return 0;
