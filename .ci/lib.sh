@@ -49,7 +49,10 @@ install_deps()
         local pkgs=("$@") missing=() p
         [ ${#pkgs[@]} -gt 0 ] || pkgs=("${BERTH_TEST_PACKAGES[@]}")
         local installed
-        installed=" $(dpkg-query -W -f='${db:Status-Abbrev}${Package} \n' "${pkgs[@]}" 2>/dev/null |
+        # dpkg-query exits 1 when dpkg has never heard of one of them (a
+        # package never installed on this machine): that is "missing", not
+        # an error.
+        installed=" $({ dpkg-query -W -f='${db:Status-Abbrev}${Package} \n' "${pkgs[@]}" 2>/dev/null || true; } |
                 sed -n 's/^ii *//p' | tr -d '\n') "
         for p in "${pkgs[@]}"; do
                 [[ $installed == *" $p "* ]] || missing+=("$p")
