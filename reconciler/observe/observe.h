@@ -15,13 +15,16 @@
 #include "docker/client.h"
 #include "model/actual.h"
 
-/* Observe scope with exactly four calls (all GET): containers with
- * all=1 filtered by label berth.scope=<scope>; networks, volumes and
- * images unfiltered (every name is kept in engine_networks/volumes, so
- * that external ones can be checked; only the scope's become objects).  On success *out is owned by the
- * caller: actual_state_free() it.  An empty scope is BERTH_EINVALID; a
- * failed call gives its error ("cannot list the containers of scope
- * 'default': ..."). */
+/* Observe scope with exactly four calls (all GET), made at once on
+ * threads of their own once the API version is settled (the ping, when
+ * the client has not made it yet): containers with all=1 filtered by
+ * label berth.scope=<scope>; networks, volumes and images unfiltered
+ * (every name is kept in engine_networks/volumes, so that external ones
+ * can be checked; only the scope's become objects).  On success *out is
+ * owned by the caller: actual_state_free() it.  An empty scope is
+ * BERTH_EINVALID; a failed call gives its error ("cannot list the
+ * containers of scope 'default': ..."), the first in that order when
+ * several failed: all four are made even when one fails. */
 int observe_scope(struct actual_state **out, struct docker_client *c, const char *scope,
                   struct berth_err *err);
 

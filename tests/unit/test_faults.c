@@ -318,9 +318,12 @@ struct fault {
         const char *manifest; /* NULL: shop */
         struct fake_route faults[3];
         int status;
-        const char *err;     /* stderr exactly; @ENGINE@: the engine's address */
-        const char *out[4];  /* lines stdout must have (NULL-terminated) */
-        unsigned reads;      /* how many requests, all of them GET; 0: not checked */
+        const char *err;    /* stderr exactly; @ENGINE@: the engine's address */
+        const char *out[4]; /* lines stdout must have (NULL-terminated) */
+        /* how many requests, all of them GET; 0: not checked.  The ping,
+         * then the four lists at once (observe.h): a list that fails
+         * does not keep the others from being read. */
+        unsigned reads;
         const char *removes; /* the one DELETE berth makes (a pattern), or NULL: none */
 };
 
@@ -330,13 +333,13 @@ static const struct fault refusals[] = {
      .faults = {{.method = "GET", .path = LIST, .status = 500, .body = MSG("boom")}},
      .status = 1,
      .err = "berth: cannot list the containers of scope 'faults': boom\n",
-     .reads = 2},
+     .reads = 5},
     /* 1: the same for apply: nothing changed */
     {.cmd = "apply",
      .faults = {{.method = "GET", .path = LIST, .status = 500, .body = MSG("boom")}},
      .status = 1,
      .err = "berth: cannot list the containers of scope 'faults': boom\n",
-     .reads = 2},
+     .reads = 5},
     /* 2: the list cut short (a promised length not sent) */
     {.cmd = "plan",
      .faults = {{.method = "GET",
@@ -347,7 +350,7 @@ static const struct fault refusals[] = {
      .status = 1,
      .err = "berth: cannot list the containers of scope 'faults': the Docker engine at @ENGINE@ "
             "closed the connection: transfer closed with 9 bytes remaining to read\n",
-     .reads = 2},
+     .reads = 5},
     /* 3: not JSON (a proxy's error page) */
     {.cmd = "apply",
      .faults =
@@ -355,7 +358,7 @@ static const struct fault refusals[] = {
      .status = 1,
      .err = "berth: cannot list the containers of scope 'faults': the engine's answer is not valid "
             "JSON: '[' or '{' expected near '<' (line 1 column 1)\n",
-     .reads = 2},
+     .reads = 5},
     /* 4: JSON of the wrong shape: an object where an array belongs */
     {.cmd = "apply",
      .faults = {{.method = "GET", .path = LIST, .status = 200, .body = MSG("page not found")}},
@@ -407,7 +410,7 @@ static const struct fault refusals[] = {
                  .body = MSG("network controller unavailable")}},
      .status = 1,
      .err = "berth: cannot list networks: network controller unavailable\n",
-     .reads = 3},
+     .reads = 5},
     /* 10: the volume list cut short */
     {.cmd = "apply",
      .faults =
@@ -415,7 +418,7 @@ static const struct fault refusals[] = {
      .status = 1,
      .err = "berth: cannot list volumes: the Docker engine at @ENGINE@ closed the connection: "
             "transfer closed with 11 bytes remaining to read\n",
-     .reads = 4},
+     .reads = 5},
     /* 11: the image list not JSON */
     {.cmd = "apply",
      .faults = {{.method = "GET", .path = "/images/json", .status = 200, .body = "<html>"}},
@@ -428,7 +431,7 @@ static const struct fault refusals[] = {
      .faults = {{.method = "GET", .path = LIST, .status = 500, .body = MSG("boom")}},
      .status = 1,
      .err = "berth: cannot list the containers of scope 'faults': boom\n",
-     .reads = 2},
+     .reads = 5},
     /* 13: down refuses to act on a list it cannot read */
     {.cmd = "down",
      .faults = {{.method = "GET", .path = LIST, .status = 200, .body = "[{\"Id\":\"c1\"}]"}},
@@ -441,7 +444,7 @@ static const struct fault refusals[] = {
      .status = 1,
      .err = "berth: cannot list the containers of scope 'faults': the Docker engine at @ENGINE@ "
             "closed the connection: Empty reply from server\n",
-     .reads = 2},
+     .reads = 5},
     /* 15: a ping that fails */
     {.cmd = "plan",
      .faults =
@@ -467,6 +470,14 @@ static const struct fault refusals[] = {
      .err = "berth: the Docker engine at @ENGINE@ speaks API 1.24; berth needs 1.30 or newer "
             "(upgrade docker)\n",
      .reads = 1},
+    /* 18: two lists fail: the container list's error is the one told,
+     * whichever answer came first */
+    {.cmd = "plan",
+     .faults = {{.method = "GET", .path = "/networks", .status = 500, .body = MSG("nets down")},
+                {.method = "GET", .path = LIST, .status = 500, .body = MSG("boom")}},
+     .status = 1,
+     .err = "berth: cannot list the containers of scope 'faults': boom\n",
+     .reads = 5},
 };
 
 /* berth f->cmd against the fault; everything f says it must show. */
