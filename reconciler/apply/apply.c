@@ -46,9 +46,8 @@ int apply_plan(struct apply_result *r, struct docker_client *c, const struct app
         size_t i;
         int rc;
 
-        memset(r, 0, sizeof(*r));
         berth_err_clear(err);
-        if ((rc = observe_scope(&r->actual, c, in->scope, err)) < 0 ||
+        if ((!r->actual && (rc = observe_scope(&r->actual, c, in->scope, err)) < 0) ||
             (rc = frozen_build(r, in, err)) < 0)
                 return rc;
         o.allow_empty = in->allow_empty;
@@ -64,9 +63,54 @@ int apply_plan(struct apply_result *r, struct docker_client *c, const struct app
         if ((rc = diff_compute(&r->diff, set->state, r->actual, &o, err)) < 0 ||
             (rc = plan_build(&r->plan, r->diff, r->actual, err)) < 0)
                 return rc;
-        if (manifest_revision(r->revision, in->root ? in->root : MANIFEST_DEFAULT_ROOT) < 0)
-                r->revision[0] = '\0';
         return 0;
+}
+
+void apply_revision(struct apply_result *r, const char *root)
+{
+        if (manifest_revision(r->revision, root ? root : MANIFEST_DEFAULT_ROOT) < 0)
+                r->revision[0] = '\0';
+}
+
+static void *observe_run(void *arg)
+{
+        struct apply_observation *o = arg;
+
+        berth_err_clear(&o->err);
+        o->rc = observe_scope(&o->actual, o->c, o->scope, &o->err);
+        return NULL;
+}
+
+void apply_observe_start(struct apply_observation *o, struct docker_client *c, const char *scope)
+{
+        memset(o, 0, sizeof(*o));
+        o->c = c;
+        o->scope = scope;
+        o->threaded = pthread_create(&o->thread, NULL, observe_run, o) == 0;
+        if (!o->threaded)
+                observe_run(o);
+}
+
+int apply_observe_finish(struct apply_observation *o, struct actual_state **actual,
+                         struct berth_err *err)
+{
+        if (o->threaded)
+                pthread_join(o->thread, NULL);
+        o->threaded = 0;
+        *actual = o->actual;
+        o->actual = NULL;
+        if (o->rc < 0)
+                *err = o->err;
+        return o->rc;
+}
+
+void apply_observe_drop(struct apply_observation *o)
+{
+        struct actual_state *actual;
+        struct berth_err err;
+
+        apply_observe_finish(o, &actual, &err);
+        actual_state_free(actual);
 }
 
 void apply_result_release(struct apply_result *r)

@@ -249,18 +249,64 @@ static void lock_waiting(void *userdata, pid_t pid)
                 (const char *)userdata, (long)pid);
 }
 
-/* Connect, and lock when something may change. */
+/* Connect, and lock when something may change (each unless done). */
 static int engine(struct rc *x, int locking)
 {
         struct berth_err err;
 
         berth_err_clear(&err);
-        if (docker_client_from_env(&x->c, x->g->host, &err) < 0 ||
+        if ((!x->c && docker_client_from_env(&x->c, x->g->host, &err) < 0) ||
             docker_client_negotiate(x->c, &err) < 0 ||
-            (locking && berth_lock_scope(&x->lock_fd, x->a.scope, !x->a.no_wait, lock_waiting,
-                                         (void *)x->a.scope, &err) < 0)) {
+            (locking && x->lock_fd < 0 &&
+             berth_lock_scope(&x->lock_fd, x->a.scope, !x->a.no_wait, lock_waiting,
+                              (void *)x->a.scope, &err) < 0)) {
                 cli_report(&err);
                 return -1;
+        }
+        return 0;
+}
+
+/* Load the manifests (when the command reads them), connect, lock the
+ * scope when locking, and observe it into x->res.actual.  0, or the exit
+ * code to leave with.
+ *
+ * The observation runs on a thread of its own while the manifests load
+ * (apply_observe_start()): at 500 services each is tens of milliseconds.
+ * It needs the lock first, so that nothing changes the scope between
+ * what is observed and what is run; when another berth holds the lock,
+ * or the engine's address is wrong, the steps run one after the other as
+ * they always did: the manifests' problems, then the engine's, then the
+ * wait for the lock. */
+static int prepare(struct rc *x, int loading, int locking)
+{
+        struct apply_observation obs;
+        struct berth_err err;
+        int started = 0, r;
+
+        berth_err_clear(&err);
+        if (loading && docker_client_from_env(&x->c, x->g->host, &err) == 0 &&
+            (!locking || berth_lock_scope(&x->lock_fd, x->a.scope, false, NULL, NULL, &err) == 0)) {
+                apply_observe_start(&obs, x->c, x->a.scope);
+                started = 1;
+        }
+        if (loading && (r = load(x)) < 0) {
+                if (started)
+                        apply_observe_drop(&obs);
+                return CLI_LOAD_EXIT(r);
+        }
+        if (started) {
+                if (apply_observe_finish(&obs, &x->res.actual, &err) < 0) {
+                        cli_report(&err);
+                        return CLI_EXIT_FAIL;
+                }
+                return 0;
+        }
+        berth_err_clear(&err);
+        if (engine(x, locking) < 0)
+                return CLI_EXIT_FAIL;
+        if (observe_scope(&x->res.actual, x->c, x->a.scope, &err) < 0) {
+                cli_report(&err);
+                return CLI_EXIT_FAIL;
         }
         return 0;
 }
@@ -293,8 +339,6 @@ static int plan_down(struct rc *x)
         int r = -1;
 
         berth_err_clear(&err);
-        if (observe_scope(&x->res.actual, x->c, x->a.scope, &err) < 0)
-                goto out;
         if (!x->a.project && x->have_set) {
                 names = calloc(x->set.state->nprojects + x->set.nfailed + 1, sizeof(*names));
                 if (!names) {
@@ -363,6 +407,7 @@ static int run(struct rc *x, struct plan_run *out)
         o.api_version = docker_client_api_version(x->c);
         o.parallel = x->a.parallel;
         o.scope = x->a.scope;
+        apply_revision(&x->res, x->a.root);
         o.revision = x->res.revision[0] ? x->res.revision : NULL;
         o.stop = &stopsig_stop;
         if (!x->a.json) {
@@ -408,11 +453,9 @@ static int reconcile(struct rc *x)
 
         x->ro.color = !x->a.json && isatty(1) && !(getenv("NO_COLOR") && *getenv("NO_COLOR"));
         x->ro.scope = x->a.scope;
-        if ((x->cmd != CMD_DOWN || x->a.root) && (rc = load(x)) < 0)
-                return CLI_LOAD_EXIT(rc);
+        if ((rc = prepare(x, x->cmd != CMD_DOWN || x->a.root, !dry)) != 0)
+                return rc;
         rc = CLI_EXIT_FAIL;
-        if (engine(x, !dry) < 0)
-                return CLI_EXIT_FAIL;
         if ((x->cmd == CMD_DOWN ? plan_down(x) : plan_desired(x)) < 0)
                 return CLI_EXIT_FAIL;
         x->ro.incomplete = x->nfailed > 0;
@@ -446,10 +489,8 @@ static int status(struct rc *x)
 {
         int planned, r;
 
-        if ((r = load(x)) < 0)
-                return CLI_LOAD_EXIT(r);
-        if (engine(x, 0) < 0)
-                return CLI_EXIT_FAIL;
+        if ((r = prepare(x, 1, 0)) != 0)
+                return r;
         planned = plan_desired(x) == 0; /* a plan that cannot run still has its diff */
         if (!x->res.diff)
                 return CLI_EXIT_FAIL;

@@ -385,13 +385,14 @@ static void reconcile(struct watch *w)
         struct exec_options eo = {0};
         struct plan_run run = {0};
         struct docker_call_stats before = {0}, after = {0};
-        struct berth_err err;
+        struct apply_observation obs;
+        struct berth_err err, lerr;
         const char **frozen = NULL, *failure = NULL;
         char trigger[256], n1[32], n2[32], n3[32], n4[32], d[32], calls[32];
         size_t i, done = 0, failed = 0, skipped = 0;
         double t0 = mono_s();
         int64_t w0 = wall_ns();
-        int lock = -1;
+        int lock = -1, observing = 0;
 
         snprintf(trigger, sizeof(trigger), "%s", w->trigger[0] ? w->trigger : "resync");
         w->trigger[0] = '\0';
@@ -399,30 +400,45 @@ static void reconcile(struct watch *w)
         w->reconciles++;
         memset(&res, 0, sizeof(res));
         berth_err_clear(&err);
-        if (manifest_load(&set, &lo, &err) < 0) {
+        docker_client_stats(w->c, &before);
+        /* The engine's half beside the load (apply_observe_start()), once
+         * the scope is locked; its problems are told after the
+         * manifests', as when it ran after them. */
+        if (docker_client_negotiate(w->c, &err) == 0 &&
+            berth_lock_scope(&lock, w->o->scope, true, lock_waiting, w, &err) == 0) {
+                apply_observe_start(&obs, w->c, w->o->scope);
+                observing = 1;
+        }
+        berth_err_clear(&lerr);
+        if (manifest_load(&set, &lo, &lerr) < 0) {
                 wlog_line(&w->log, "error", "cannot read the manifests: nothing changed", "root",
-                          root, "error", err.msg, NULL);
+                          root, "error", lerr.msg, NULL);
+                if (observing)
+                        apply_observe_drop(&obs);
+                docker_client_stats(w->c, &after);
                 if (w->o->state)
-                        agent_state_reconciled(w->o->state, NULL, NULL, NULL, 0, err.msg);
+                        agent_state_reconciled(w->o->state, NULL, NULL, NULL,
+                                               after.total - before.total, lerr.msg);
+                berth_lock_release(lock);
                 manifest_set_release(&set);
                 return;
         }
         log_diags(w, &set);
-        docker_client_stats(w->c, &before);
-        if (docker_client_negotiate(w->c, &err) < 0 ||
-            berth_lock_scope(&lock, w->o->scope, true, lock_waiting, w, &err) < 0) {
+        if (!observing) {
                 wlog_line(&w->log, "error", "cannot reconcile", "trigger", trigger, "error",
                           err.msg, NULL);
                 want(w, "retry", T_RETRY, ENGINE_RETRY_MS);
                 failure = err.msg;
                 goto out;
         }
+        apply_revision(&res, root);
         frozen = backoff_frozen(w);
         in.set = &set;
         in.root = root;
         in.scope = w->o->scope;
         in.also_frozen = frozen;
-        if (apply_plan(&res, w->c, &in, &err) < 0) {
+        if (apply_observe_finish(&obs, &res.actual, &err) < 0 ||
+            apply_plan(&res, w->c, &in, &err) < 0) {
                 wlog_line(&w->log, "error", "cannot plan", "trigger", trigger, "error", err.msg,
                           NULL);
                 failure = err.msg;
