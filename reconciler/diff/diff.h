@@ -181,9 +181,10 @@ int diff_down(struct diff_result **out, const struct actual_state *actual,
  *   a list of strings whole, as compact JSON (["sh","-c","x"]), also
  *   against null; any other object or array the other side lacks as
  *   compact JSON; a side without the key or index as "(none)", except a
- *   top-level key the canonical spec leaves out when unset
- *   (model_canonical_key_optional(): pid, ipc, userns_mode, devices),
- *   which is null there, as unset keys are ("pid: null -> \"host\"").
+ *   top-level key, which a spec leaves out when it is unset (the applied
+ *   label leaves out every null, model_canonical_drop_unset(); the
+ *   canonical spec pid, ipc, userns_mode and devices): that is null, as
+ *   unset keys are ("pid: null -> \"host\"").
  * A redacted value ("sha256:" and 64 hex digits), or a string under a
  * sensitive name (model_name_is_sensitive), is "(sensitive)"; when one
  * side is, a string on the other side is too; so is a redacted element of

@@ -240,8 +240,9 @@ static void walk_object(struct field_list *l, const char *path, const json_t *be
                 }
                 b = json_object_get(before, keys[i]);
                 a = json_object_get(after, keys[i]);
-                /* a spec's optional key left out is unset, as null is */
-                if (!*path && model_canonical_key_optional(keys[i])) {
+                /* a top-level key a spec leaves out is unset, as null is
+                 * (the applied label leaves every null out) */
+                if (!*path) {
                         b = b ? b : json_null();
                         a = a ? a : json_null();
                 }

@@ -133,11 +133,15 @@ static void build_env(struct build *b)
         b->es->spec.env = v;
 }
 
-/* berth.applied: the redacted canonical spec, compact with sorted keys. */
+/* berth.applied: the redacted canonical spec without its unset members,
+ * compact with sorted keys. */
 static const char *applied(struct build *b)
 {
         json_t *j = model_service_canonical(b->p, b->s, 1);
-        char *text = j ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+        char *text;
+
+        model_canonical_drop_unset(j);
+        text = j ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
         const char *copy = text ? copy_str(b, text) : NULL;
 
         if (!text)

@@ -16,8 +16,9 @@
  *     set, devices as Devices (host path, container path, permissions);
  *   - labels: the service's labels, then berth.scope, berth.project,
  *     berth.service, berth.replica, berth.config-hash (model_service_hash),
- *     berth.applied (model_service_canonical(redact=1), compact, sorted
- *     keys), berth.source (the project's source), berth.revision (when
+ *     berth.applied (model_service_canonical(redact=1) without its null
+ *     members, model_canonical_drop_unset(); compact, sorted keys),
+ *     berth.source (the project's source), berth.revision (when
  *     meta->revision is set), berth.temp=<name> (when meta->temp: the
  *     temporary name; once the update renames the container the label no
  *     longer matches its name, and observe no longer sees a leftover).

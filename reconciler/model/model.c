@@ -263,18 +263,17 @@ static json_t *julimits(const struct model_service *s)
         return o;
 }
 
-/* The keys added after the hash was first pinned: written only when set
- * (README "Config hash"). */
-static const char *const optional_keys[] = {"pid", "ipc", "userns_mode", "devices"};
-
-int model_canonical_key_optional(const char *key)
+void model_canonical_drop_unset(json_t *spec)
 {
-        size_t i;
+        const char *key;
+        json_t *v;
+        void *tmp;
 
-        for (i = 0; i < sizeof(optional_keys) / sizeof(optional_keys[0]); i++)
-                if (!strcmp(key, optional_keys[i]))
-                        return 1;
-        return 0;
+        json_object_foreach_safe(spec, tmp, key, v)
+        {
+                if (json_is_null(v))
+                        json_object_del(spec, key);
+        }
 }
 
 json_t *model_devices_json(const struct model_service *s)

@@ -139,6 +139,7 @@ static void set_made_from(struct berth_arena *a, struct actual_container *c,
         ck_assert_int_eq(model_service_hash(hash, p, s, &err), 0);
         c->config_hash = berth_arena_strdup(a, hash);
         j = model_service_canonical(p, s, 1);
+        model_canonical_drop_unset(j);
         text = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
         c->applied = berth_arena_strdup(a, text);
         free(text);
@@ -931,8 +932,13 @@ static const struct jrow jrows[] = {
      "{\"environment\":{\"TOKEN\":null}}", "environment.TOKEN: (sensitive) -> null\n"},
     {"an image named by its id is not taken for a secret", "{\"image\":\"sha256:" HASH64 "\"}",
      "{\"image\":\"app:1\"}", "image: sha256:" HASH64 " -> app:1\n"},
-    {"a key an older berth did not write", "{\"image\":\"app:1\"}",
-     "{\"image\":\"app:1\",\"init\":null}", "init: (none) -> null\n"},
+    {"a top-level key a label leaves out (unset, or unknown to an older berth) is null",
+     "{\"image\":\"app:1\"}", "{\"image\":\"app:1\",\"init\":null}", ""},
+    {"a top-level key a label leaves out, set now", "{\"image\":\"app:1\"}",
+     "{\"image\":\"app:1\",\"hostname\":\"web\"}", "hostname: null -> \"web\"\n"},
+    {"a label's full form (an older berth's) and the one without nulls agree",
+     "{\"image\":\"app:1\",\"user\":null,\"tty\":false}", "{\"image\":\"app:1\",\"tty\":false}",
+     ""},
     {"an optional key a label lacks is unset", "{\"image\":\"app:1\"}",
      "{\"image\":\"app:1\",\"ipc\":\"host\"}", "ipc: null -> \"host\"\n"},
     {"an optional key lacking and null are alike", "{\"image\":\"app:1\",\"devices\":null}",

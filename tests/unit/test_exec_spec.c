@@ -225,7 +225,11 @@ START_TEST(user_and_berth_labels)
         struct exec_spec *es = build_meta("web", 2, &meta);
         json_t *body = request(es), *canon;
         char hash[65], *applied;
+        const char *key;
         struct berth_err err;
+        size_t dropped = 0;
+        json_t *v;
+        void *tmp;
 
         expect_label(es, body, "com.example.team", "web");
         expect_label(es, body, "com.example.empty", "");
@@ -245,9 +249,24 @@ START_TEST(user_and_berth_labels)
         ck_assert_str_eq(es->config_hash, hash);
         expect_label(es, body, BERTH_LABEL_CONFIG_HASH, hash);
 
+        /* the redacted canonical spec, compact with sorted keys, and its
+         * unset (null) members left out: every other member as it is */
         canon = model_service_canonical(full, s, 1);
+        json_object_foreach_safe(canon, tmp, key, v)
+        {
+                if (json_is_null(v) && json_object_del(canon, key) == 0)
+                        dropped++;
+        }
+        ck_assert_uint_gt(dropped, 0);
+        ck_assert_uint_gt(json_object_size(canon), 20);
         applied = json_dumps(canon, JSON_COMPACT | JSON_SORT_KEYS);
         expect_label(es, body, BERTH_LABEL_APPLIED, applied);
+        json_decref(canon);
+        canon = json_loads(label(es, BERTH_LABEL_APPLIED), 0, NULL);
+        json_object_foreach(canon, key, v)
+        {
+                ck_assert_msg(!json_is_null(v), "%s: null in the label", key);
+        }
         /* redacted: the token's value is not in it, its hash is */
         ck_assert_ptr_null(strstr(label(es, BERTH_LABEL_APPLIED), "s3cret-value"));
         ck_assert_ptr_nonnull(strstr(label(es, BERTH_LABEL_APPLIED), "\"API_TOKEN\":\"sha256:"));
