@@ -294,6 +294,13 @@ static int prepare(struct rc *x, int loading, int locking)
                         apply_observe_drop(&obs);
                 return CLI_LOAD_EXIT(r);
         }
+        /* the diff's hashes, while the engine answers (down needs none) */
+        if (loading && x->cmd != CMD_DOWN && model_state_hash(x->set.state, &err) < 0) {
+                if (started)
+                        apply_observe_drop(&obs);
+                cli_report(&err);
+                return CLI_EXIT_FAIL;
+        }
         if (started) {
                 if (apply_observe_finish(&obs, &x->res.actual, &err) < 0) {
                         cli_report(&err);

@@ -482,14 +482,14 @@ static int project_containers(struct diff_ctx *x, const struct model_project *p)
                 if (!strcmp(nz(a->containers[i].project), p->name))
                         mine[n++] = &a->containers[i];
         for (i = 0; i < p->nservices; i++) {
+                const char *made = p->services[i].config_hash;
                 char hash[65];
 
                 wants[i].p = p;
                 wants[i].s = &p->services[i];
-                rc = model_service_hash(hash, p, &p->services[i], x->err);
-                if (rc)
+                if (!made[0] && (rc = model_service_hash(hash, p, &p->services[i], x->err)))
                         goto out;
-                wants[i].hash = berth_arena_strdup(x->r->arena, hash);
+                wants[i].hash = berth_arena_strdup(x->r->arena, made[0] ? made : hash);
                 if (!wants[i].hash) {
                         x->oom = 1;
                         goto out;

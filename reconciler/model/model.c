@@ -419,3 +419,21 @@ int model_service_hash(char out[65], const struct model_project *p, const struct
         free(dump);
         return 0;
 }
+
+int model_state_hash(struct model_state *s, struct berth_err *err)
+{
+        struct model_project *p;
+        struct model_service *sv;
+        size_t i, k;
+        int r;
+
+        for (i = 0; i < s->nprojects; i++) {
+                p = &s->projects[i];
+                for (k = 0; k < p->nservices; k++) {
+                        sv = &p->services[k];
+                        if ((r = model_service_hash(sv->config_hash, p, sv, err)) < 0)
+                                return r;
+                }
+        }
+        return 0;
+}

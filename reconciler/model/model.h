@@ -177,6 +177,9 @@ struct model_service {
         char *userns_mode;            /* "host" */
         struct model_device *devices; /* by host path, then container path */
         size_t ndevices;
+        /* model_service_hash() of it once model_state_hash() has filled it
+         * in; "" until then (a reader computes it) */
+        char config_hash[65];
 };
 
 struct model_network {
@@ -287,6 +290,13 @@ int model_has_secret(const struct model_project *p, const char *s);
  * out (65 bytes). */
 int model_service_hash(char out[65], const struct model_project *p, const struct model_service *s,
                        struct berth_err *err);
+
+/* Fill in every service's config_hash.  The pipeline does it once the
+ * manifests are loaded, while the engine is still answering the lists of
+ * the observation, so that the diff finds the hashes made (at 500
+ * services they are tens of milliseconds).  BERTH_ENOMEM when memory ran
+ * out (the hashes made so far stay). */
+int model_state_hash(struct model_state *s, struct berth_err *err);
 
 /* The project as `berth config` shows it: Compose's shape (services,
  * networks, volumes) with every value in its normalized long form (ports

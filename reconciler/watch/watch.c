@@ -432,6 +432,13 @@ static void reconcile(struct watch *w)
                 goto out;
         }
         apply_revision(&res, root);
+        if (model_state_hash(set.state, &err) < 0) {
+                apply_observe_drop(&obs);
+                wlog_line(&w->log, "error", "cannot plan", "trigger", trigger, "error", err.msg,
+                          NULL);
+                failure = err.msg;
+                goto out;
+        }
         frozen = backoff_frozen(w);
         in.set = &set;
         in.root = root;

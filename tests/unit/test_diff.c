@@ -631,9 +631,11 @@ static struct diff_options row_options(const struct row *r)
         };
 }
 
+/* Each row twice: as loaded, and with its hashes made beforehand as the
+ * pipeline makes them (model_state_hash()): the same result. */
 START_TEST(diff_table)
 {
-        const struct row *r = &rows[_i];
+        const struct row *r = &rows[_i % N(rows)];
         struct model_state *desired = load_files(r->desired, N(r->desired));
         struct model_state *before = r->before[0] ? load_files(r->before, N(r->before)) : NULL;
         struct actual_state *actual =
@@ -645,6 +647,8 @@ START_TEST(diff_table)
         int rc;
 
         berth_err_clear(&err);
+        if (_i >= (int)N(rows))
+                ck_assert_int_eq(model_state_hash(desired, &err), 0);
         rc = diff_compute(&res, desired, actual, &opts, &err);
         if (r->rc) {
                 ck_assert_msg(rc == r->rc, "%s: rc %d, want %d", r->title, rc, r->rc);
@@ -703,6 +707,38 @@ START_TEST(changes_point_at_what_they_compare)
         ck_assert_ptr_eq(res->changes[2].container, &actual->containers[0]);
         ck_assert_int_eq(res->changes[2].action, DIFF_START);
         ck_assert_ptr_null(res->changes[3].container);
+        diff_result_free(res);
+        berth_arena_free(actual->arena);
+        model_state_free(desired);
+}
+END_TEST
+
+/* A hash made beforehand is the one compared: the diff does not make it
+ * again (a service whose made hash differs from its container's label is
+ * recreated, though the spec is the container's). */
+START_TEST(a_made_hash_is_the_one_compared)
+{
+        const char *files[] = {SHOP_SCALE("1")};
+        struct model_state *desired = load_files(files, 1);
+        static const struct tcont conts[] = {{"shop", "web", 1, .state = "running"}};
+        struct actual_state *actual =
+            actual_build(conts, N(conts), NULL, 0, NULL, 0, NULL, 0, desired);
+        struct diff_options opts = {.complete = true};
+        struct model_project *p = &desired->projects[0];
+        struct diff_result *res;
+        struct berth_err err;
+        char *text;
+
+        ck_assert_int_eq(diff_compute(&res, desired, actual, &opts, &err), 0);
+        ck_assert_uint_eq(res->nrecreate, 0);
+        diff_result_free(res);
+        memset(p->services[0].config_hash, 'f', 64);
+        ck_assert_int_eq(diff_compute(&res, desired, actual, &opts, &err), 0);
+        text = render(res);
+        ck_assert_ptr_nonnull(
+            strstr(text, "container recreate shop-web-1: configuration changed\n"));
+        ck_assert_str_eq(res->changes[res->nchanges - 1].config_hash, p->services[0].config_hash);
+        free(text);
         diff_result_free(res);
         berth_arena_free(actual->arena);
         model_state_free(desired);
@@ -995,7 +1031,8 @@ int main(void)
         Suite *s = suite_create("diff");
         TCase *tc = tcase_create("compute");
 
-        tcase_add_loop_test(tc, diff_table, 0, N(rows));
+        tcase_add_loop_test(tc, diff_table, 0, 2 * N(rows));
+        tcase_add_test(tc, a_made_hash_is_the_one_compared);
         tcase_add_test(tc, changes_point_at_what_they_compare);
         tcase_add_test(tc, frozen_is_never_removed_whatever_the_options);
         suite_add_tcase(s, tc);

@@ -30,8 +30,7 @@ static const char *const environment[] = {"TAG=1.25", "LOG_LEVEL=info", "EMPTY="
  * manifest_set_release(). */
 static const struct model_project *load(struct manifest_set *set, const char *dir, const char *text)
 {
-        struct manifest_load_opts opts = {.environ = environment,
-                                          .policy = bt_policy_allow_all()};
+        struct manifest_load_opts opts = {.environ = environment, .policy = bt_policy_allow_all()};
         struct berth_err err;
         char root[PATH_MAX];
         const struct model_project *p;
@@ -632,6 +631,31 @@ static const struct {
      NULL, "5e0a73dd221f6d31663ab9226d5a9b2d2489c4c045e80f2dd16512713c91cd12"},
 };
 
+/* model_state_hash() fills in every service's hash, the same as
+ * model_service_hash() makes; a service not hashed yet has none. */
+START_TEST(state_hash_fills_every_service)
+{
+        struct manifest_set set;
+        const struct model_project *p =
+            load(&set, bt_tmpdir(),
+                 "services:\n  web: {image: nginx:1.25}\n  db: {image: postgres:16}\n");
+        struct berth_err err;
+        char want[65];
+        size_t i;
+
+        for (i = 0; i < p->nservices; i++)
+                ck_assert_str_eq(p->services[i].config_hash, "");
+        ck_assert_int_eq(model_state_hash(set.state, &err), 0);
+        ck_assert_uint_eq(p->nservices, 2);
+        for (i = 0; i < p->nservices; i++) {
+                ck_assert_int_eq(model_service_hash(want, p, &p->services[i], &err), 0);
+                ck_assert_str_eq(p->services[i].config_hash, want);
+        }
+        ck_assert_str_ne(p->services[0].config_hash, p->services[1].config_hash);
+        manifest_set_release(&set);
+}
+END_TEST
+
 START_TEST(pinned_hashes)
 {
         const char *dir = bt_tmpdir();
@@ -662,6 +686,7 @@ int main(void)
         tcase_add_test(tc, env_file_contents_are_hashed);
         tcase_add_test(tc, canonical_fields);
         tcase_add_test(tc, optional_fields_only_when_set);
+        tcase_add_test(tc, state_hash_fills_every_service);
         tcase_add_loop_test(tc, pinned_hashes, 0, (int)(sizeof(pinned) / sizeof(pinned[0])));
         suite_add_tcase(s, tc);
         return bt_unit_main(s);
