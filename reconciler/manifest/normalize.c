@@ -55,9 +55,21 @@ void nz_ignored(struct nz *z, const struct doc_node *parent, const char *key, co
                 nz_warn(z, pair->key, nz_key_path(p, path, key), "ignored: %s", why);
 }
 
+/* Without printf: a path is made for every key read. */
 const char *nz_key_path(char *buf, const char *parent, const char *key)
 {
-        snprintf(buf, NZ_PATH, "%s%s%s", parent, *parent ? "." : "", key);
+        size_t np = strlen(parent), nk = strlen(key), dot = np ? 1 : 0;
+
+        if (np > NZ_PATH - 1)
+                np = NZ_PATH - 1;
+        if (dot > NZ_PATH - 1 - np)
+                dot = 0;
+        if (nk > NZ_PATH - 1 - np - dot)
+                nk = NZ_PATH - 1 - np - dot;
+        memmove(buf, parent, np); /* parent may be buf itself */
+        memcpy(buf + np, ".", dot);
+        memcpy(buf + np + dot, key, nk);
+        buf[np + dot + nk] = '\0';
         return buf;
 }
 

@@ -1,7 +1,8 @@
 /* manifest/normalize_int.h - what the normalize_*.c files share: the
  * state of one normalize_project() run and the helpers that read typed
  * values from the tree, report problems, and build model lists in the
- * model's arena.  Not a public interface: only normalize*.c include it.
+ * model's arena.  Not a public interface: only normalize*.c include it
+ * (and test_normalize.c, for the helpers' own tests).
  *
  * May not use: what manifest/normalize.h may not.
  */

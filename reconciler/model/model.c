@@ -71,13 +71,44 @@ const struct model_volume *model_volume_find(const struct model_project *p, cons
         return NULL;
 }
 
+/* Append s to buf (size bytes, *len used) as far as it fits. */
+static void name_put(char *buf, size_t size, size_t *len, const char *s)
+{
+        size_t n = strlen(s);
+
+        if (n > size - 1 - *len)
+                n = size - 1 - *len;
+        memcpy(buf + *len, s, n);
+        *len += n;
+}
+
+/* Without printf: the loader's checks across projects build a name for
+ * every service of every pair of projects. */
 const char *model_container_name(const struct model_project *p, const struct model_service *s,
                                  int replica, char *buf, size_t size)
 {
-        if (s->container_name)
-                snprintf(buf, size, "%s", s->container_name);
-        else
-                snprintf(buf, size, "%s-%s-%d", p->name, s->name, replica);
+        char digits[16], *d = digits + sizeof(digits);
+        unsigned v = replica < 0 ? 0u - (unsigned)replica : (unsigned)replica;
+        size_t len = 0;
+
+        if (!size)
+                return buf;
+        if (s->container_name) {
+                name_put(buf, size, &len, s->container_name);
+        } else {
+                *--d = '\0';
+                do
+                        *--d = (char)('0' + v % 10);
+                while (v /= 10);
+                if (replica < 0)
+                        *--d = '-';
+                name_put(buf, size, &len, p->name);
+                name_put(buf, size, &len, "-");
+                name_put(buf, size, &len, s->name);
+                name_put(buf, size, &len, "-");
+                name_put(buf, size, &len, d);
+        }
+        buf[len] = '\0';
         return buf;
 }
 
@@ -150,9 +181,14 @@ static void sha256_hex(char out[65], const void *data, size_t len)
         unsigned int mdlen = 0;
         size_t i;
 
+        static const char hex[] = "0123456789abcdef";
+
         EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL);
-        for (i = 0; i < 32; i++)
-                snprintf(out + 2 * i, 3, "%02x", md[i]);
+        for (i = 0; i < 32; i++) {
+                out[2 * i] = hex[md[i] >> 4];
+                out[2 * i + 1] = hex[md[i] & 15];
+        }
+        out[64] = '\0';
 }
 
 static json_t *jkv(const struct model_kvlist *l, int redact)

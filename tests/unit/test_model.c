@@ -54,8 +54,16 @@ START_TEST(container_names)
         char buf[128];
 
         ck_assert_str_eq(model_container_name(&p, &s, 2, buf, sizeof(buf)), "shop-web-2");
+        ck_assert_str_eq(model_container_name(&p, &s, 1000000, buf, sizeof(buf)),
+                         "shop-web-1000000");
+        /* cut to the buffer as snprintf cuts */
+        ck_assert_str_eq(model_container_name(&p, &s, 12, buf, 10), "shop-web-");
+        ck_assert_str_eq(model_container_name(&p, &s, 12, buf, 11), "shop-web-1");
+        ck_assert_str_eq(model_container_name(&p, &s, 12, buf, 3), "sh");
+        ck_assert_str_eq(model_container_name(&p, &s, 12, buf, 1), "");
         s.container_name = legacy;
         ck_assert_str_eq(model_container_name(&p, &s, 1, buf, sizeof(buf)), "legacy-web");
+        ck_assert_str_eq(model_container_name(&p, &s, 1, buf, 7), "legacy");
 }
 END_TEST
 

@@ -13,6 +13,7 @@
 #include "manifest/doc.h"
 #include "manifest/interp.h"
 #include "manifest/normalize.h"
+#include "manifest/normalize_int.h"
 #include "model/model.h"
 #include "schema/validate.h"
 
@@ -237,6 +238,26 @@ static const struct {
     {"noext", "noext"},
     {"dir.d/app.yaml", "dird-app"},
 };
+
+/* The paths of messages: "parent.key", or key at the top, cut to
+ * NZ_PATH - 1 bytes. */
+START_TEST(key_paths)
+{
+        char buf[NZ_PATH], parent[NZ_PATH + 8];
+
+        ck_assert_str_eq(nz_key_path(buf, "", "services"), "services");
+        ck_assert_str_eq(nz_key_path(buf, "services.web", "ports"), "services.web.ports");
+        ck_assert_str_eq(nz_key_path(buf, "services.web", ""), "services.web.");
+        memset(parent, 'a', NZ_PATH - 3);
+        parent[NZ_PATH - 3] = '\0';
+        ck_assert_uint_eq(strlen(nz_key_path(buf, parent, "xyz")), NZ_PATH - 1);
+        ck_assert_str_eq(buf + NZ_PATH - 3, ".x");
+        memset(parent, 'a', NZ_PATH + 4);
+        parent[NZ_PATH + 4] = '\0';
+        ck_assert_uint_eq(strlen(nz_key_path(buf, parent, "k")), NZ_PATH - 1);
+        ck_assert_uint_eq(strspn(buf, "a"), NZ_PATH - 1);
+}
+END_TEST
 
 START_TEST(project_name_from_path)
 {
@@ -2077,6 +2098,7 @@ int main(void)
         TCase *tc = tcase_create("normalize");
 
         tcase_add_checked_fixture(tc, NULL, teardown);
+        tcase_add_test(tc, key_paths);
         tcase_add_loop_test(tc, project_name_from_path, 0, N(names));
         tcase_add_test(tc, project_name_written_wins);
         tcase_add_test(tc, project_name_errors);
