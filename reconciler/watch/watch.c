@@ -388,9 +388,9 @@ static void reconcile(struct watch *w)
         struct apply_observation obs;
         struct berth_err err, lerr;
         const char **frozen = NULL, *failure = NULL;
-        char trigger[256], n1[32], n2[32], n3[32], n4[32], d[32], calls[32];
+        char trigger[256], n1[32], n2[32], n3[32], n4[32], d[32], pd[32], calls[32];
         size_t i, done = 0, failed = 0, skipped = 0;
-        double t0 = mono_s();
+        double t0 = mono_s(), planned = 0;
         int64_t w0 = wall_ns();
         int lock = -1, observing = 0;
 
@@ -455,6 +455,7 @@ static void reconcile(struct watch *w)
                         want(w, "retry", T_RETRY, ENGINE_RETRY_MS);
                 goto out;
         }
+        planned = mono_s() - t0;
         if (res.plan->nops) {
                 eo.host = docker_client_host(w->c);
                 eo.api_version = docker_client_api_version(w->c);
@@ -487,8 +488,8 @@ static void reconcile(struct watch *w)
         snprintf(calls, sizeof(calls), "%lu", after.total - before.total + run.calls);
         wlog_line(&w->log, failed || skipped ? "warn" : "info", "reconcile", "trigger", trigger,
                   "changes", n1, "done", n2, "failed", n3, "skipped", n4, "frozen_manifests",
-                  set.nfailed ? "yes" : "no", "duration", num(d, sizeof(d), mono_s() - t0, 3),
-                  "api_calls", calls, NULL);
+                  set.nfailed ? "yes" : "no", "plan_duration", num(pd, sizeof(pd), planned, 3),
+                  "duration", num(d, sizeof(d), mono_s() - t0, 3), "api_calls", calls, NULL);
         if (!failed && !skipped && !failure && !set.nfailed)
                 log_applied(w, root, res.revision);
 out:
