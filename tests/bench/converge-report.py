@@ -28,7 +28,7 @@ STEPS = [
     ("one service changed, its file only", "change1", "change1", "recreate",
      "`apply -f FILE`", "`up -d` on that file"),
     ("down", "down", "down", "down", "`down --yes`", "`down` per file"),
-    ("plan, nothing to do", "plan", None, None, "`plan -f DIR`", None),
+    ("plan, nothing to do", "plan", None, "observe", "`plan -f DIR`", None),
     ("validate", "validate", None, None, "`validate -f DIR`", None),
 ]
 
@@ -46,7 +46,9 @@ bodies, objects renamed), straight at the engine's socket, 4 at a time like
 berth's default `--parallel 4`, one keep-alive connection per worker and no
 depends_on order: the networks and volumes, then per container its create
 and start; for the recreate stop, remove, create, start; for down stop and
-remove per container, then the networks. Its time is taken inside the
+remove per container, then the networks; for the plan, its reads as berth
+makes them (the ping, then the four lists at once, each answer read whole
+but not decoded), on berth's converged scope. Its time is taken inside the
 replay, from the first request to the last answer. Each run does berth,
 then docker-compose, then the floor, each on projects of its own names
 (PREFIX-000, PREFIX-c000, PREFIX-f000); volumes are removed, untimed, after

@@ -270,6 +270,8 @@ berth_steps() {
         timed "$p.noop" b apply -f "$mset" --scope "$scope" --parallel "$parallel" --stats
         grep -q '^No changes' "$tmp/last.out" || die "berth: the no-op apply changed something"
         timed "$p.plan" b plan -f "$mset" --scope "$scope" --stats
+        # the engine's own time for the plan's reads, on the same state
+        [ "$counting" = 1 ] || floor_observe
         change "$first"
         timed "$p.change" b apply -f "$mset" --scope "$scope" --parallel "$parallel" --stats
         grep -q '1 to recreate' "$tmp/last.out" || die "berth: the change is not one recreate"
@@ -296,6 +298,14 @@ compose_steps() {
         remove_owned com.docker.compose.project "$compose_re" volume # untimed
 }
 
+floor_observe() {
+        local out
+        sleep 1
+        out=$(python3 "$here/floor.py" observe "$sock" "$tmp/$n.cal.berth.plan.log") ||
+                die "floor.py observe failed"
+        echo "${out%% *}" >>"$tmp/$n.floor.observe.t"
+        echo "${out#* }" >>"$tmp/$n.floor.observe.calls"
+}
 floor() { # STEP LOG
         local out
         out=$(python3 "$here/floor.py" "$1" "$sock" "$2" --rename "$prefix" "$prefix-f" \

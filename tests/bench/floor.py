@@ -6,6 +6,7 @@ itself takes for them.
     floor.py up       SOCKET UP_LOG       --rename OLD NEW --scope S [-P 4]
     floor.py recreate SOCKET CHANGE_LOG   --rename OLD NEW --scope S [-P 4]
     floor.py down     SOCKET UP_LOG       --rename OLD NEW --scope S [-P 4]
+    floor.py observe  SOCKET PLAN_LOG
 
 UP_LOG and CHANGE_LOG are apiproxy.py logs of a berth apply (the first
 converge, and one that recreated containers).  Every project name
@@ -20,6 +21,11 @@ berth.scope becomes S, so no berth scope sees them.
             start, P containers at a time;
   down      per container of UP_LOG: stop, remove (force), P at a time;
             then the networks, P at a time.
+  observe   the reads of a berth plan (PLAN_LOG, its apiproxy.py log) as
+            berth makes them: the ping, then the other GETs at once, each
+            on a connection of its own, the answers read whole (not
+            decoded).  Nothing is renamed: it reads berth's own scope,
+            while it is converged.
 
 No dependency order (depends_on) is kept: this is the engine's time for
 the calls, the lowest any tool could take.  Each worker thread keeps one
@@ -147,15 +153,41 @@ def run(client, jobs, parallel):
             f.result()
 
 
+def observe(a):
+    """The observe step: the ping, then every other GET of the log at once."""
+    gets = [strip_version(r["p"]) for r in map(json.loads, open(a.log)) if r["m"] == "GET"]
+    ping = [p for p in gets if p == "/_ping"]
+    lists = [p for p in gets if p != "/_ping"]
+    if len(ping) != 1 or not lists:
+        sys.exit("floor.py observe: %s holds no ping and lists: %s" % (a.log, gets))
+    clients = [Client(a.socket) for _ in lists]
+    t0 = time.perf_counter()
+    try:
+        c = UnixConnection(a.socket)  # unversioned, as berth pings
+        c.request("GET", "/_ping")
+        if c.getresponse().read() != b"OK":
+            raise RuntimeError("GET /_ping: not OK")
+        with concurrent.futures.ThreadPoolExecutor(max_workers=len(lists)) as ex:
+            for f in [ex.submit(cl.call, "GET", p) for cl, p in zip(clients, lists)]:
+                f.result()
+    except (RuntimeError, OSError, http.client.HTTPException) as e:
+        sys.exit("floor.py observe: %s" % e)
+    print("%.6f %d 0" % (time.perf_counter() - t0, 1 + len(lists)))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("step", choices=["up", "recreate", "down"])
+    ap.add_argument("step", choices=["up", "recreate", "down", "observe"])
     ap.add_argument("socket")
     ap.add_argument("log")
-    ap.add_argument("--rename", nargs=2, metavar=("OLD", "NEW"), required=True)
-    ap.add_argument("--scope", required=True)
+    ap.add_argument("--rename", nargs=2, metavar=("OLD", "NEW"))
+    ap.add_argument("--scope")
     ap.add_argument("-P", "--parallel", type=int, default=4)
     a = ap.parse_args()
+    if a.step == "observe":
+        return observe(a)
+    if not a.rename or not a.scope:
+        ap.error("%s needs --rename and --scope" % a.step)
     rp = Replay(a)
     calls = rp.calls(a.log)
     ctrs = containers(calls)

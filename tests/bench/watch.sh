@@ -91,8 +91,8 @@ median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] 
 
 report=$(mktemp)
 {
-        echo "| services | initial converge | RSS watching (KiB) | save → running, median of $runs (ms) | min–max (ms) |"
-        echo "|---:|---:|---:|---:|---:|"
+        echo "| services | initial converge | RSS watching (KiB) | save → running, median of $runs (ms) | min–max (ms) | of it berth's plan (ms) | and the run of the plan (ms) |"
+        echo "|---:|---:|---:|---:|---:|---:|---:|"
 } >"$report"
 
 for n in $sizes; do
@@ -106,7 +106,7 @@ for n in $sizes; do
         converge=$(($(now_ms) - t0))
         sleep 2
         rss=$(awk '/^VmRSS/ { print $2 }' "/proc/$watch_pid/status")
-        lat=()
+        lat=() plans=() execs=()
         for ((r = 1; r <= runs; r++)); do
                 old=$(docker ps -q --filter "label=berth.scope=$scope" --filter "name=^p0-s0-1$")
                 t0=$(now_ms)
@@ -118,12 +118,23 @@ for n in $sizes; do
                 done
                 lat+=($(($(now_ms) - t0)))
                 sleep 1
+                # the save's reconcile: its plan, and the run of it
+                # (berth's log line, written once the run is over)
+                read -r p e < <(python3 -c '
+import json, sys
+r = [json.loads(l) for l in open(sys.argv[1]) if "\"reconcile\"" in l]
+r = [x for x in r if x.get("msg") == "reconcile" and "manifests" in x.get("trigger", "")][-1]
+p, d = float(r["plan_duration"]), float(r["duration"])
+print(round(p * 1000), round((d - p) * 1000))' "$work/watch-$n.log")
+                plans+=("$p") execs+=("$e")
         done
         med=$(printf '%s\n' "${lat[@]}" | median)
         min=$(printf '%s\n' "${lat[@]}" | sort -n | head -1)
         max=$(printf '%s\n' "${lat[@]}" | sort -n | tail -1)
-        printf '| %d | %.1f s | %d | %d | %d–%d |\n' "$n" "$(echo "$converge / 1000" | bc -l)" \
-                "$rss" "$med" "$min" "$max" >>"$report"
+        printf '| %d | %.1f s | %d | %d | %d–%d | %d | %d |\n' "$n" \
+                "$(echo "$converge / 1000" | bc -l)" "$rss" "$med" "$min" "$max" \
+                "$(printf '%s\n' "${plans[@]}" | median)" "$(printf '%s\n' "${execs[@]}" | median)" \
+                >>"$report"
         kill "$watch_pid"
         wait "$watch_pid" || true
         watch_pid=
@@ -136,8 +147,11 @@ done
         echo "$(date -u +%Y-%m-%d), $(nproc) cores, engine $(docker version --format '{{.Server.Version}}'), berth $("$BERTH" --version | awk '{ print $2 }')."
         echo "Latency: p0.yaml rewritten editor-style (new file renamed over it) with one"
         echo "environment value changed, until \`docker ps\` shows the replacement container"
-        echo "running (debounce 100 ms; polled every 10 ms). RSS: /proc/PID/status VmRSS of"
-        echo "the watch process, idle, 2 s after converging."
+        echo "running (debounce 100 ms; polled every 10 ms). Of it, from berth's reconcile"
+        echo "log line: berth's plan (plan_duration: reading the manifests and the engine,"
+        echo "diff, plan) and the run of the plan (the engine's stop, remove, create, start),"
+        echo "medians. RSS: /proc/PID/status VmRSS of the watch process, idle, 2 s after"
+        echo "converging."
         echo
         cat "$report"
 } | if [ -n "$results" ]; then tee "$results"; else cat; fi
