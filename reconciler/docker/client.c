@@ -1283,3 +1283,15 @@ out:
         json_decref(filters);
         return escaped;
 }
+
+long long docker_json_int(const json_t *o, const char *key)
+{
+        const json_t *v = json_object_get(o, key);
+
+        if (json_is_integer(v))
+                return (long long)json_integer_value(v);
+        if (json_is_real(v) && json_real_value(v) >= -9223372036854775808.0 &&
+            json_real_value(v) < 9223372036854775808.0)
+                return (long long)json_real_value(v);
+        return 0;
+}

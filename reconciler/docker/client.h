@@ -188,4 +188,10 @@ char *docker_escape(const char *s);
  * value, NULL-terminated; a name repeated adds a value. */
 char *docker_filters(const char *name, ...) __attribute__((sentinel));
 
+/* Member key of an engine's answer as an integer: an integer as it is, a
+ * real that a long long holds cut to one, anything else (missing, null,
+ * mistyped, a real like 1e300 that no long long holds: converting it
+ * would be undefined behaviour) 0. */
+long long docker_json_int(const json_t *o, const char *key);
+
 #endif

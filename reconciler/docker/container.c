@@ -772,20 +772,6 @@ static const char *jstr(const json_t *o, const char *key)
         return s ? s : "";
 }
 
-static long long jint(const json_t *o, const char *key)
-{
-        const json_t *v = json_object_get(o, key);
-
-        if (json_is_integer(v))
-                return json_integer_value(v);
-        /* a real no long long holds (1e300) reads as 0, like a mistyped
-         * field: converting it would be undefined behaviour */
-        if (json_is_real(v) && json_real_value(v) >= -9223372036854775808.0 &&
-            json_real_value(v) < 9223372036854775808.0)
-                return (long long)json_real_value(v);
-        return 0;
-}
-
 static int jbool(const json_t *o, const char *key)
 {
         return json_is_true(json_object_get(o, key));
@@ -864,7 +850,7 @@ static int summary_parse(struct docker_container_summary *sum, json_t *item)
         sum->command = jstr(item, "Command");
         sum->state = jstr(item, "State");
         sum->status = jstr(item, "Status");
-        sum->created = jint(item, "Created");
+        sum->created = docker_json_int(item, "Created");
         if (strv_parse(&sum->names, &sum->n_names, json_object_get(item, "Names"), 1) < 0 ||
             kv_parse(&sum->labels, &sum->n_labels, json_object_get(item, "Labels")) < 0)
                 return BERTH_ENOMEM;
@@ -876,8 +862,8 @@ static int summary_parse(struct docker_container_summary *sum, json_t *item)
         json_array_foreach(ports, i, p)
         {
                 sum->ports[i].ip = jstr(p, "IP");
-                sum->ports[i].private_port = (unsigned)jint(p, "PrivatePort");
-                sum->ports[i].public_port = (unsigned)jint(p, "PublicPort");
+                sum->ports[i].private_port = (unsigned)docker_json_int(p, "PrivatePort");
+                sum->ports[i].public_port = (unsigned)docker_json_int(p, "PublicPort");
                 sum->ports[i].type = jstr(p, "Type");
         }
         sum->n_ports = json_array_size(ports);
@@ -986,8 +972,8 @@ static int state_parse(struct docker_container_state *st, json_t *state)
         st->restarting = jbool(state, "Restarting");
         st->oom_killed = jbool(state, "OOMKilled");
         st->dead = jbool(state, "Dead");
-        st->pid = (long)jint(state, "Pid");
-        st->exit_code = (long)jint(state, "ExitCode");
+        st->pid = (long)docker_json_int(state, "Pid");
+        st->exit_code = (long)docker_json_int(state, "ExitCode");
         st->error = jstr(state, "Error");
         st->started_at = jstr(state, "StartedAt");
         st->finished_at = jstr(state, "FinishedAt");
@@ -996,7 +982,7 @@ static int state_parse(struct docker_container_state *st, json_t *state)
                 return 0;
         st->has_health = 1;
         st->health = jstr(health, "Status");
-        st->failing_streak = (int)jint(health, "FailingStreak");
+        st->failing_streak = (int)docker_json_int(health, "FailingStreak");
         log = json_object_get(health, "Log");
         if (!json_is_array(log) || !json_array_size(log))
                 return 0;
@@ -1007,7 +993,7 @@ static int state_parse(struct docker_container_state *st, json_t *state)
         {
                 st->health_log[i].start = jstr(e, "Start");
                 st->health_log[i].end = jstr(e, "End");
-                st->health_log[i].exit_code = (long)jint(e, "ExitCode");
+                st->health_log[i].exit_code = (long)docker_json_int(e, "ExitCode");
                 st->health_log[i].output = jstr(e, "Output");
         }
         st->n_health_log = json_array_size(log);
@@ -1061,7 +1047,7 @@ static int networks_parse(struct docker_container_info *info, json_t *nets)
                 ep->network = name;
                 ep->network_id = jstr(n, "NetworkID");
                 ep->ip_address = jstr(n, "IPAddress");
-                ep->ip_prefix_len = (int)jint(n, "IPPrefixLen");
+                ep->ip_prefix_len = (int)docker_json_int(n, "IPPrefixLen");
                 ep->gateway = jstr(n, "Gateway");
                 ep->mac_address = jstr(n, "MacAddress");
                 if (strv_parse(&ep->aliases, &ep->n_aliases, json_object_get(n, "Aliases"), 0) < 0)
@@ -1115,7 +1101,7 @@ int docker_container_info_parse(struct docker_container_info *out, json_t *raw,
         out->config_image = jstr(config, "Image");
         out->created = jstr(raw, "Created");
         out->tty = jbool(config, "Tty");
-        out->restart_count = (long)jint(raw, "RestartCount");
+        out->restart_count = (long)docker_json_int(raw, "RestartCount");
         r = state_parse(&out->state, json_object_get(raw, "State"));
         if (r == 0)
                 r = kv_parse(&out->labels, &out->n_labels, json_object_get(config, "Labels"));

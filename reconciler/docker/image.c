@@ -423,20 +423,6 @@ static char *str_dup_json(const json_t *obj, const char *key, int *fail)
         return s;
 }
 
-static long long int_json(const json_t *obj, const char *key)
-{
-        const json_t *v = json_object_get(obj, key);
-
-        if (json_is_integer(v))
-                return (long long)json_integer_value(v);
-        /* a real no long long holds (1e300) reads as 0, like a mistyped
-         * field: converting it would be undefined behaviour */
-        if (json_is_real(v) && json_real_value(v) >= -9223372036854775808.0 &&
-            json_real_value(v) < 9223372036854775808.0)
-                return (long long)json_real_value(v);
-        return 0;
-}
-
 /* "2026-11-23T10:01:32.432009679Z" -> seconds since the epoch, 0 if not. */
 static time_t parse_rfc3339(const char *s)
 {
@@ -506,7 +492,7 @@ static int info_fill(struct docker_image_info *out, json_t *j, struct berth_err 
         out->created_unix = parse_rfc3339(out->created);
         out->os = str_dup_json(j, "Os", &fail);
         out->architecture = str_dup_json(j, "Architecture", &fail);
-        out->size = int_json(j, "Size");
+        out->size = docker_json_int(j, "Size");
         out->exposed_ports = strv_from_json(json_object_get(cfg, "ExposedPorts"), 0, &fail);
         out->env = strv_from_json(json_object_get(cfg, "Env"), 0, &fail);
         out->cmd = strv_from_json(json_object_get(cfg, "Cmd"), 1, &fail);
@@ -518,10 +504,10 @@ static int info_fill(struct docker_image_info *out, json_t *j, struct berth_err 
         hc = json_object_get(cfg, "Healthcheck");
         if (json_is_object(hc)) {
                 out->healthcheck.test = strv_from_json(json_object_get(hc, "Test"), 1, &fail);
-                out->healthcheck.interval_ns = int_json(hc, "Interval");
-                out->healthcheck.timeout_ns = int_json(hc, "Timeout");
-                out->healthcheck.start_period_ns = int_json(hc, "StartPeriod");
-                out->healthcheck.retries = (int)int_json(hc, "Retries");
+                out->healthcheck.interval_ns = docker_json_int(hc, "Interval");
+                out->healthcheck.timeout_ns = docker_json_int(hc, "Timeout");
+                out->healthcheck.start_period_ns = docker_json_int(hc, "StartPeriod");
+                out->healthcheck.retries = (int)docker_json_int(hc, "Retries");
         }
         if (fail)
                 return nomem(err);
@@ -627,8 +613,8 @@ int docker_image_list(struct docker_image_summary **out, size_t *n, struct docke
                 s->repo_digests = strv_from_json(json_object_get(e, "RepoDigests"), 0, &fail);
                 if (labels_from_json(&s->labels, &s->n_labels, json_object_get(e, "Labels")) < 0)
                         fail = 1;
-                s->created = (time_t)int_json(e, "Created");
-                s->size = int_json(e, "Size");
+                s->created = (time_t)docker_json_int(e, "Created");
+                s->size = docker_json_int(e, "Size");
         }
         if (fail) {
                 r = nomem(err);

@@ -144,7 +144,7 @@ done
 {
         echo "# berth watch: save-to-running latency and memory"
         echo
-        echo "$(date -u +%Y-%m-%d), $(nproc) cores, engine $(docker version --format '{{.Server.Version}}'), berth $("$BERTH" --version | awk '{ print $2 }')."
+        echo "$(date -u +%Y-%m-%d), $(nproc) cores, engine $(docker version --format '{{.Server.Version}}'), berth $("$BERTH" --version | awk '{ print $2 }') (commit $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown))."
         echo "Latency: p0.yaml rewritten editor-style (new file renamed over it) with one"
         echo "environment value changed, until \`docker ps\` shows the replacement container"
         echo "running (debounce 100 ms; polled every 10 ms). Of it, from berth's reconcile"
