@@ -12,6 +12,9 @@
  *   v  GET /volumes                 docker_volume_parse() on each of Volumes
  *   o  the four lists observe reads observe_from_json() on a JSON array
  *      [containers, networks, volumes, images]
+ *   w  a list read element by element  docker_json_array_walk(): when it
+ *                                   reads the body, the elements are those
+ *                                   of the whole body's decode, in order
  *   l  a framed log or exec stream  docker_demux_feed() in 7-byte pieces,
  *                                   docker_demux_finish(), bounded output
  *   t  the same, from a TTY         the demultiplexer in raw mode
@@ -20,11 +23,13 @@
  * parses them (docker/client.c): a whole body with json_loadb(), an empty
  * one as NULL; streams split at '\n', blanks trimmed, blank lines skipped.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
 
 #include "common/err.h"
+#include "docker/client.h"
 #include "docker/auth.h"
 #include "docker/container.h"
 #include "docker/events.h"
@@ -251,6 +256,41 @@ static void observe(json_t *raw)
         json_decref(raw);
 }
 
+/* The walk's elements beside the whole decode's: any difference aborts. */
+struct walk_check {
+        const json_t *whole; /* NULL: the body is not JSON */
+        size_t seen;
+};
+
+static int walk_element(const json_t *obj, size_t index, void *data)
+{
+        struct walk_check *w = data;
+
+        /* Before a flaw further on, the walk sees what comes before it. */
+        if (index != w->seen || (w->whole && !json_equal(obj, json_array_get(w->whole, index))))
+                abort();
+        w->seen++;
+        return 0;
+}
+
+static void walk(const char *p, size_t n)
+{
+        json_error_t jerr;
+        json_t *whole = json_loadb(p, n, 0, &jerr);
+        struct walk_check w = {.whole = whole};
+        int r = docker_json_array_walk(p, n, walk_element, &w);
+
+        /* Read a body that is not JSON?  Only one nested a level too deep
+         * as a whole: each element alone is a level less deep. */
+        if (r == 0 && !whole && !strstr(jerr.text, "maximum parsing depth"))
+                abort();
+        if (r == 0 && whole && (!json_is_array(whole) || w.seen != json_array_size(whole)))
+                abort();
+        if (whole && !json_is_array(whole) && w.seen)
+                abort();
+        json_decref(whole);
+}
+
 static void demux(const char *p, size_t n, int raw)
 {
         struct docker_output out;
@@ -293,6 +333,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 each_line(p, n, pull_line);
         else if (data[0] == 'l' || data[0] == 't')
                 demux(p, n, data[0] == 't');
+        else if (data[0] == 'w')
+                walk(p, n);
         for (i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++)
                 if (data[0] == bodies[i].key && body_json(&raw, p, n))
                         bodies[i].fn(raw);

@@ -809,32 +809,110 @@ void docker_response_release(struct docker_response *resp)
         resp->len = 0;
 }
 
+/* The body decoded whole, or the message docker_call_json() gives. */
+static int body_json(const struct docker_request *req, const struct docker_response *resp,
+                     json_t **out, struct berth_err *err)
+{
+        json_error_t jerr;
+        char subj[400];
+
+        *out = resp->len ? json_loadb(resp->body, resp->len, 0, &jerr) : NULL;
+        if (*out || !resp->len)
+                return 0;
+        berth_err_subject(err, req->op, req->object);
+        return berth_err_set(err, BERTH_EPROTO,
+                             "%s: the engine's answer is not valid JSON: %s (line %d column %d)",
+                             subject(req, subj, sizeof(subj)), jerr.text, jerr.line, jerr.column);
+}
+
 int docker_call_json(struct docker_client *c, const struct docker_request *req, json_t **out,
                      struct berth_err *err)
 {
         struct docker_response resp;
-        json_error_t jerr;
-        char subj[400];
         int r;
 
         *out = NULL;
         r = docker_call(c, req, &resp, err);
-        if (r < 0)
-                goto out;
-        if (resp.len == 0)
-                goto out;
-        *out = json_loadb(resp.body, resp.len, 0, &jerr);
-        if (!*out) {
-                berth_err_subject(err, req->op, req->object);
-                r = berth_err_set(err, BERTH_EPROTO,
-                                  "%s: the engine's answer is not valid JSON: %s (line %d column "
-                                  "%d)",
-                                  subject(req, subj, sizeof(subj)), jerr.text, jerr.line,
-                                  jerr.column);
-        }
-out:
+        if (r == 0)
+                r = body_json(req, &resp, out, err);
         docker_response_release(&resp);
         return r;
+}
+
+static size_t json_space(const char *p, size_t i, size_t n)
+{
+        while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\n' || p[i] == '\r'))
+                i++;
+        return i;
+}
+
+int docker_json_array_walk(const char *p, size_t n, docker_json_each_fn fn, void *userdata)
+{
+        json_error_t jerr;
+        size_t i = json_space(p, 0, n), k = 0;
+        json_t *obj;
+        int r;
+
+        if (i == n || p[i] != '[')
+                return 1;
+        i = json_space(p, i + 1, n);
+        if (i < n && p[i] == ']')
+                return json_space(p, i + 1, n) == n ? 0 : 1;
+        for (;;) {
+                if (i == n || p[i] != '{')
+                        return 1;
+                /* Stops after the object's closing brace: jerr.position
+                 * says where, also on success. */
+                obj = json_loadb(p + i, n - i, JSON_DISABLE_EOF_CHECK, &jerr);
+                if (!obj || jerr.position <= 0 || (size_t)jerr.position > n - i) {
+                        json_decref(obj);
+                        return 1;
+                }
+                r = fn(obj, k++, userdata);
+                json_decref(obj);
+                if (r < 0)
+                        return r;
+                i = json_space(p, i + (size_t)jerr.position, n);
+                if (i < n && p[i] == ']')
+                        return json_space(p, i + 1, n) == n ? 0 : 1;
+                if (i == n || p[i] != ',')
+                        return 1;
+                i = json_space(p, i + 1, n);
+        }
+}
+
+int docker_call_json_each(struct docker_client *c, const struct docker_request *req,
+                          docker_json_each_fn fn, void *userdata, struct berth_err *err)
+{
+        struct docker_response resp;
+        json_t *whole = NULL, *obj;
+        char subj[400];
+        size_t k;
+        int r;
+
+        r = docker_call(c, req, &resp, err);
+        if (r < 0)
+                goto out;
+        r = docker_json_array_walk(resp.body, resp.len, fn, userdata);
+        if (r != 1)
+                goto out;
+        if ((r = body_json(req, &resp, &whole, err)) < 0)
+                goto out;
+        if (!json_is_array(whole)) {
+                berth_err_subject(err, req->op, req->object);
+                r = berth_err_set(err, BERTH_EPROTO, "%s: the engine's answer is not a JSON array",
+                                  subject(req, subj, sizeof(subj)));
+                goto out;
+        }
+        json_array_foreach(whole, k, obj)
+        {
+                if ((r = fn(obj, k, userdata)) < 0)
+                        break;
+        }
+out:
+        json_decref(whole);
+        docker_response_release(&resp);
+        return r < 0 ? r : 0;
 }
 
 /* ---- JSON streams ---------------------------------------------------- */

@@ -141,6 +141,27 @@ void docker_response_release(struct docker_response *resp);
 int docker_call_json(struct docker_client *c, const struct docker_request *req, json_t **out,
                      struct berth_err *err);
 
+/* docker_call() for a list: an answer that is a JSON array is handed to fn
+ * one element at a time (a borrowed reference) with its index, each
+ * decoded and freed before the next, so a list of 500 containers is never
+ * a tree in memory at once (its memory is reused: half the decode's
+ * time).  When the element-wise read stops part-way (an element that is
+ * not an object, bytes that are not JSON) the answer is decoded whole and
+ * fn sees the elements again from index 0: index 0 always starts the
+ * list.  An answer that is not JSON fails as in docker_call_json(), one
+ * that is not an array (or empty) with BERTH_EPROTO.  fn returns < 0 to
+ * stop: that is the result, and err is left to fn. */
+typedef int (*docker_json_each_fn)(const json_t *obj, size_t index, void *userdata);
+
+/* The walk of docker_call_json_each() over a body of n bytes: each object
+ * of the array decoded alone (jansson's JSON_DISABLE_EOF_CHECK: it stops
+ * after the object and says where) and handed to fn.  0 when the body was
+ * an array of objects and fn saw them all; 1 when it is not one this walk
+ * reads (fn may have seen a part of it); fn's result when that is < 0. */
+int docker_json_array_walk(const char *body, size_t n, docker_json_each_fn fn, void *userdata);
+int docker_call_json_each(struct docker_client *c, const struct docker_request *req,
+                          docker_json_each_fn fn, void *userdata, struct berth_err *err);
+
 /* For streams of JSON objects (pull progress, events, load output): each
  * complete object is handed to fn (a borrowed reference); fn returns
  * non-zero to stop.  A line over 1 MiB or one that is not JSON ends the

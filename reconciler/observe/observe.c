@@ -391,27 +391,56 @@ static int container_cmp(const void *pa, const void *pb)
         return strcmp(a->name, b->name);
 }
 
+/* Entry i of the container list, as the list comes: the array grows in
+ * the arena, and entry 0 starts it over (docker_call_json_each() may hand
+ * the list again from the start).  Sorted by containers_sort(). */
+static int container_add(struct actual_state *s, size_t *cap, struct reader *rd,
+                         const json_t *entry, size_t i)
+{
+        struct actual_container *grown;
+        int keep, r;
+
+        if (i == 0 && s->ncontainers) {
+                memset(s->containers, 0, s->ncontainers * sizeof(*s->containers));
+                s->ncontainers = 0;
+        }
+        if (s->ncontainers == *cap) {
+                grown = berth_arena_grow(rd->arena, s->containers, s->ncontainers,
+                                         *cap ? *cap * 2 : 64, sizeof(*s->containers));
+                if (!grown) {
+                        rd->nomem = 1;
+                        return BERTH_ENOMEM;
+                }
+                s->containers = grown;
+                *cap = *cap ? *cap * 2 : 64;
+        }
+        if ((r = container_read(&s->containers[s->ncontainers], &keep, rd, entry, i)) < 0)
+                return r;
+        s->ncontainers += keep;
+        return rd->nomem ? BERTH_ENOMEM : 0;
+}
+
+static void containers_sort(struct actual_state *s)
+{
+        if (s->ncontainers)
+                qsort(s->containers, s->ncontainers, sizeof(*s->containers), container_cmp);
+}
+
 static int containers_read(struct actual_state *s, struct reader *rd, const json_t *list)
 {
         const json_t *entry;
-        size_t i;
-        int keep, r;
+        size_t i, cap = 0;
+        int r;
 
         rd->list = "container";
         if (!json_is_array(list))
                 return bad(rd, "not an array");
-        s->containers = array_alloc(rd, json_array_size(list), sizeof(*s->containers));
         json_array_foreach(list, i, entry)
         {
-                if (rd->nomem)
-                        break;
-                r = container_read(&s->containers[s->ncontainers], &keep, rd, entry, i);
-                if (r < 0)
+                if ((r = container_add(s, &cap, rd, entry, i)) < 0)
                         return r;
-                s->ncontainers += keep;
         }
-        if (s->ncontainers)
-                qsort(s->containers, s->ncontainers, sizeof(*s->containers), container_cmp);
+        containers_sort(s);
         return 0;
 }
 
@@ -600,14 +629,12 @@ static int images_read(struct actual_state *s, struct reader *rd, const json_t *
 
 /* ---- the whole state -------------------------------------------------- */
 
-int observe_from_json(struct actual_state **out, const char *scope, const json_t *containers,
-                      const json_t *networks, const json_t *volumes, const json_t *images,
-                      struct berth_err *err)
+/* An empty state in an arena of its own, for the lists to be read into. */
+static int state_new(struct actual_state **out, struct reader *rd, const char *scope,
+                     struct berth_err *err)
 {
-        struct berth_arena *arena = NULL;
+        struct berth_arena *arena;
         struct actual_state *s = NULL;
-        struct reader rd = {.err = err};
-        int r = 0;
 
         *out = NULL;
         if (!scope || !*scope) {
@@ -618,36 +645,62 @@ int observe_from_json(struct actual_state **out, const char *scope, const json_t
         if (arena)
                 s = berth_arena_alloc(arena, sizeof(*s));
         if (!s) {
-                r = BERTH_ENOMEM;
-                goto out;
+                berth_arena_free(arena);
+                berth_err_clear(err);
+                return berth_err_set(err, BERTH_ENOMEM, "cannot observe scope '%s': out of memory",
+                                     scope);
         }
         s->arena = arena;
-        rd.arena = arena;
-        rd.scope = scope;
-        s->scope = str(&rd, scope);
-        if ((r = containers_read(s, &rd, containers)) < 0 ||
-            (r = networks_read(s, &rd, networks)) < 0 || (r = volumes_read(s, &rd, volumes)) < 0 ||
-            (r = images_read(s, &rd, images)) < 0)
-                goto out;
-        if (rd.nomem)
+        *rd = (struct reader){.arena = arena, .scope = scope, .err = err};
+        s->scope = str(rd, scope);
+        *out = s;
+        return 0;
+}
+
+/* The lists after the containers', then the state handed out (r == 0) or
+ * freed. */
+static int state_finish(struct actual_state **out, struct actual_state *s, struct reader *rd,
+                        const json_t *networks, const json_t *volumes, const json_t *images, int r)
+{
+        if (r == 0 && (r = networks_read(s, rd, networks)) == 0 &&
+            (r = volumes_read(s, rd, volumes)) == 0)
+                r = images_read(s, rd, images);
+        if (r == 0 && rd->nomem)
                 r = BERTH_ENOMEM;
-out:
         if (r == BERTH_ENOMEM) {
-                berth_err_clear(err);
-                berth_err_set(err, r, "cannot observe scope '%s': out of memory", scope);
+                berth_err_clear(rd->err);
+                berth_err_set(rd->err, r, "cannot observe scope '%s': out of memory", rd->scope);
         }
         if (r < 0)
-                berth_arena_free(arena);
+                berth_arena_free(s->arena);
         else
                 *out = s;
         return r;
 }
 
-/* One of the four list calls, run on a thread of its own or the caller's. */
+int observe_from_json(struct actual_state **out, const char *scope, const json_t *containers,
+                      const json_t *networks, const json_t *volumes, const json_t *images,
+                      struct berth_err *err)
+{
+        struct actual_state *s;
+        struct reader rd;
+        int r;
+
+        *out = NULL;
+        if ((r = state_new(&s, &rd, scope, err)) < 0)
+                return r;
+        r = containers_read(s, &rd, containers);
+        return state_finish(out, s, &rd, networks, volumes, images, r);
+}
+
+/* One of the four list calls, run on a thread of its own or the caller's:
+ * decoded whole into out, or, with each set, entry by entry. */
 struct list_call {
         struct docker_client *c;
         const char *path, *op, *object;
         json_t *out; /* a new reference */
+        docker_json_each_fn each;
+        void *each_data;
         struct berth_err err;
         int r;
         pthread_t thread;
@@ -661,8 +714,26 @@ static void *list_call_run(void *arg)
             .method = "GET", .path = l->path, .op = l->op, .object = l->object};
 
         berth_err_clear(&l->err);
-        l->r = docker_call_json(l->c, &req, &l->out, &l->err);
+        if (l->each)
+                l->r = docker_call_json_each(l->c, &req, l->each, l->each_data, &l->err);
+        else
+                l->r = docker_call_json(l->c, &req, &l->out, &l->err);
         return NULL;
+}
+
+/* The container list read as it is decoded (docker_call_json_each()):
+ * its 500 entries never are one tree in memory. */
+struct container_walk {
+        struct actual_state *s;
+        struct reader *rd;
+        size_t cap;
+};
+
+static int container_each(const json_t *entry, size_t i, void *data)
+{
+        struct container_walk *w = data;
+
+        return container_add(w->s, &w->cap, w->rd, entry, i);
 }
 
 /* The four lists at once: the engine answers them side by side, so the
@@ -698,22 +769,23 @@ int observe_scope(struct actual_state **out, struct docker_client *c, const char
                   struct berth_err *err)
 {
         /* Networks and volumes unfiltered: external ones must be seen to
-         * exist; the scope's are picked out by observe_from_json. */
+         * exist; the scope's are picked out as they are read. */
         struct list_call l[] = {
             {.c = c, .op = "list the containers of scope", .object = scope},
             {.c = c, .path = "/networks", .op = "list networks"},
             {.c = c, .path = "/volumes", .op = "list volumes"},
             {.c = c, .path = "/images/json", .op = "list images"},
         };
+        struct actual_state *s;
+        struct reader rd;
+        struct container_walk walk;
         char *label = NULL, *filters = NULL, *path = NULL;
         size_t size, i;
         int r;
 
         *out = NULL;
-        if (!scope || !*scope) {
-                berth_err_clear(err);
-                return berth_err_set(err, BERTH_EINVALID, "cannot observe: the scope is empty");
-        }
+        if ((r = state_new(&s, &rd, scope, err)) < 0)
+                return r;
         size = strlen(scope) + sizeof(BERTH_LABEL_SCOPE "=");
         label = malloc(size);
         if (label) {
@@ -722,18 +794,22 @@ int observe_scope(struct actual_state **out, struct docker_client *c, const char
         }
         size = filters ? strlen(filters) + sizeof("/containers/json?all=1&filters=") : 0;
         path = filters ? malloc(size) : NULL;
-        if (!path) {
-                berth_err_clear(err);
-                r = berth_err_set(err, BERTH_ENOMEM, "cannot observe scope '%s': out of memory",
-                                  scope);
-                goto out;
+        if (path) {
+                snprintf(path, size, "/containers/json?all=1&filters=%s", filters);
+                l[0].path = path;
+                walk = (struct container_walk){.s = s, .rd = &rd};
+                l[0].each = container_each;
+                l[0].each_data = &walk;
+                rd.list = "container";
+                rd.err = &l[0].err; /* the walk's errors are its call's */
+                r = lists_call(l, sizeof(l) / sizeof(l[0]), err);
+                rd.err = err;
+                if (r == 0)
+                        containers_sort(s);
+        } else {
+                r = BERTH_ENOMEM;
         }
-        snprintf(path, size, "/containers/json?all=1&filters=%s", filters);
-        l[0].path = path;
-        if ((r = lists_call(l, sizeof(l) / sizeof(l[0]), err)) < 0)
-                goto out;
-        r = observe_from_json(out, scope, l[0].out, l[1].out, l[2].out, l[3].out, err);
-out:
+        r = state_finish(out, s, &rd, l[1].out, l[2].out, l[3].out, r);
         for (i = 0; i < sizeof(l) / sizeof(l[0]); i++)
                 json_decref(l[i].out);
         free(path);

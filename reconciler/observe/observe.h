@@ -20,7 +20,11 @@
  * the client has not made it yet): containers with all=1 filtered by
  * label berth.scope=<scope>; networks, volumes and images unfiltered
  * (every name is kept in engine_networks/volumes, so that external ones
- * can be checked; only the scope's become objects).  On success *out is
+ * can be checked; only the scope's become objects).  The container list
+ * is read entry by entry as it is decoded (docker_call_json_each()), the
+ * same entries and messages as observe_from_json() but for an answer that
+ * is not an array: "... the engine's answer is not a JSON array".  On
+ * success *out is
  * owned by the caller: actual_state_free() it.  An empty scope is
  * BERTH_EINVALID; a failed call gives its error ("cannot list the
  * containers of scope 'default': ..."), the first in that order when

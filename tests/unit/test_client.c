@@ -346,6 +346,116 @@ static const struct fake_route faulty[] = {
          "[\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"]"},
 };
 
+/* ---- a list read element by element --------------------------------- */
+
+/* What a walk's fn saw: "i:json i:json ...", each element dumped compact
+ * with its index. */
+struct seen {
+        char text[512];
+        int stop_at; /* index at which fn returns BERTH_EPROTO; -1: never */
+};
+
+static int seen_element(const json_t *obj, size_t index, void *data)
+{
+        struct seen *s = data;
+        char *dump = json_dumps(obj, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+        size_t len = strlen(s->text);
+
+        ck_assert_ptr_nonnull(dump);
+        snprintf(s->text + len, sizeof(s->text) - len, "%s%zu:%s", len ? " " : "", index, dump);
+        free(dump);
+        return (int)index == s->stop_at ? BERTH_EPROTO : 0;
+}
+
+static int walk(const char *body, struct seen *s, int stop_at)
+{
+        memset(s, 0, sizeof(*s));
+        s->stop_at = stop_at;
+        return docker_json_array_walk(body, strlen(body), seen_element, s);
+}
+
+START_TEST(array_walk_hands_each_object_in_order)
+{
+        static const struct {
+                const char *body;
+                int r;
+                const char *seen;
+        } cases[] = {
+            {"[]", 0, ""},
+            {" \r\n\t[ ]\n", 0, ""},
+            {"[{}]", 0, "0:{}"},
+            {"[{\"a\":1},{\"b\":[1,{\"c\":\"]}\"}]}]", 0,
+             "0:{\"a\":1} 1:{\"b\":[1,{\"c\":\"]}\"}]}"},
+            {"[ {\"a\" : 1}\n ,\t{ } ]\n", 0, "0:{\"a\":1} 1:{}"},
+            /* not read this way: the caller decodes the whole body */
+            {"", 1, ""},
+            {"{\"Volumes\":[]}", 1, ""},
+            {"[1]", 1, ""},
+            {"[{\"a\":1},2]", 1, "0:{\"a\":1}"},
+            {"[{\"a\":1}", 1, "0:{\"a\":1}"},
+            {"[{\"a\":1},]", 1, "0:{\"a\":1}"},
+            {"[{\"a\":1}]x", 1, "0:{\"a\":1}"},
+            {"[{\"a\":1} {}]", 1, "0:{\"a\":1}"},
+            {"[{\"a\":}]", 1, ""},
+        };
+        struct seen s;
+        size_t i;
+
+        for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                ck_assert_msg(walk(cases[i].body, &s, -1) == cases[i].r, "%s: not %d",
+                              cases[i].body, cases[i].r);
+                ck_assert_msg(!strcmp(s.text, cases[i].seen), "%s: saw '%s', not '%s'",
+                              cases[i].body, s.text, cases[i].seen);
+        }
+        /* fn's error ends the walk, and is its result */
+        ck_assert_int_eq(walk("[{\"a\":1},{\"b\":2},{}]", &s, 1), BERTH_EPROTO);
+        ck_assert_str_eq(s.text, "0:{\"a\":1} 1:{\"b\":2}");
+}
+END_TEST
+
+static const struct fake_route lists[] = {
+    {.method = "GET", .path = "/objects", .status = 200, .body = "[{\"a\":1},\n{\"b\":2}]"},
+    {.method = "GET", .path = "/mixed", .status = 200, .body = "[{\"a\":1},2]"},
+    {.method = "GET", .path = "/object", .status = 200, .body = "{\"message\":\"page not found\"}"},
+    {.method = "GET", .path = "/empty", .status = 200, .body = ""},
+    {.method = "GET", .path = "/notjson", .status = 200, .body = "[{\"a\":1},<html>"},
+};
+
+static int each(struct docker_client *c, const char *path, struct seen *s, struct berth_err *err)
+{
+        struct docker_request req = {.method = "GET", .path = path, .op = "list things"};
+
+        memset(s, 0, sizeof(*s));
+        s->stop_at = -1;
+        berth_err_clear(err);
+        return docker_call_json_each(c, &req, seen_element, s, err);
+}
+
+START_TEST(call_json_each_reads_a_list_or_says_what_it_is)
+{
+        struct fake_engine *fe = fake_engine_start(lists, 5);
+        struct docker_client *c = fake_client(fe);
+        struct berth_err err;
+        struct seen s;
+
+        ck_assert_int_eq(each(c, "/objects", &s, &err), 0);
+        ck_assert_str_eq(s.text, "0:{\"a\":1} 1:{\"b\":2}");
+        /* the walk stops at 2, the whole decode hands it all from 0 again */
+        ck_assert_int_eq(each(c, "/mixed", &s, &err), 0);
+        ck_assert_str_eq(s.text, "0:{\"a\":1} 0:{\"a\":1} 1:2");
+        ck_assert_int_eq(each(c, "/object", &s, &err), BERTH_EPROTO);
+        ck_assert_str_eq(err.msg, "cannot list things: the engine's answer is not a JSON array");
+        ck_assert_int_eq(each(c, "/empty", &s, &err), BERTH_EPROTO);
+        ck_assert_str_eq(err.msg, "cannot list things: the engine's answer is not a JSON array");
+        ck_assert_int_eq(each(c, "/notjson", &s, &err), BERTH_EPROTO);
+        /* the whole body's position, as docker_call_json() says it */
+        ck_assert_str_eq(err.msg, "cannot list things: the engine's answer is not valid JSON: "
+                                  "invalid token near '<' (line 1 column 10)");
+        docker_client_free(c);
+        fake_engine_stop(fe);
+}
+END_TEST
+
 START_TEST(truncated_answer_is_a_protocol_error)
 {
         struct fake_engine *fe = fake_engine_start(faulty, 4);
@@ -647,6 +757,8 @@ static Suite *client_suite(void)
         tcase_add_test(tc, negotiates_down_to_engines_version);
         tcase_add_test(tc, refuses_too_old_engines);
         tcase_add_test(tc, counts_calls_and_mutations);
+        tcase_add_test(tc, array_walk_hands_each_object_in_order);
+        tcase_add_test(tc, call_json_each_reads_a_list_or_says_what_it_is);
         tcase_add_test(tc, truncated_answer_is_a_protocol_error);
         tcase_add_test(tc, non_json_answer_is_a_protocol_error);
         tcase_add_test(tc, hang_times_out);

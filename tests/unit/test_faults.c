@@ -363,13 +363,15 @@ static const struct fault refusals[] = {
     {.cmd = "apply",
      .faults = {{.method = "GET", .path = LIST, .status = 200, .body = MSG("page not found")}},
      .status = 1,
-     .err = "berth: cannot read the container list: not an array\n",
+     .err = "berth: cannot list the containers of scope 'faults': the engine's answer is not a "
+            "JSON array\n",
      .reads = 5},
     /* 5: an empty 200 */
     {.cmd = "apply",
      .faults = {{.method = "GET", .path = LIST, .status = 200, .body = ""}},
      .status = 1,
-     .err = "berth: cannot read the container list: not an array\n",
+     .err = "berth: cannot list the containers of scope 'faults': the engine's answer is not a "
+            "JSON array\n",
      .reads = 5},
     /* 6: an entry without Names: the whole list is refused, not the rest
      * acted on */
