@@ -391,33 +391,44 @@ static int container_cmp(const void *pa, const void *pb)
         return strcmp(a->name, b->name);
 }
 
-/* Entry i of the container list, as the list comes: the array grows in
- * the arena, and entry 0 starts it over (docker_call_json_each() may hand
- * the list again from the start).  Sorted by containers_sort(). */
-static int container_add(struct actual_state *s, size_t *cap, struct reader *rd,
-                         const json_t *entry, size_t i)
+/* The container list as it comes, entry by entry (docker_call_json_each()
+ * hands it so: its 500 entries never are one tree in memory). */
+struct container_walk {
+        struct actual_state *s;
+        struct reader *rd;
+        size_t cap; /* of s->containers */
+};
+
+/* Entry i: the array grows in the arena, and entry 0 starts it over
+ * (docker_call_json_each() may hand the list again from the start).
+ * Sorted by containers_sort(). */
+static int container_add(const json_t *entry, size_t i, void *data)
 {
+        struct container_walk *w = data;
+        struct actual_state *s = w->s;
         struct actual_container *grown;
+        size_t want;
         int keep, r;
 
         if (i == 0 && s->ncontainers) {
                 memset(s->containers, 0, s->ncontainers * sizeof(*s->containers));
                 s->ncontainers = 0;
         }
-        if (s->ncontainers == *cap) {
-                grown = berth_arena_grow(rd->arena, s->containers, s->ncontainers,
-                                         *cap ? *cap * 2 : 64, sizeof(*s->containers));
+        if (s->ncontainers == w->cap) {
+                want = w->cap ? w->cap * 2 : 64;
+                grown = berth_arena_grow(w->rd->arena, s->containers, s->ncontainers, want,
+                                         sizeof(*s->containers));
                 if (!grown) {
-                        rd->nomem = 1;
+                        w->rd->nomem = 1;
                         return BERTH_ENOMEM;
                 }
                 s->containers = grown;
-                *cap = *cap ? *cap * 2 : 64;
+                w->cap = want;
         }
-        if ((r = container_read(&s->containers[s->ncontainers], &keep, rd, entry, i)) < 0)
+        if ((r = container_read(&s->containers[s->ncontainers], &keep, w->rd, entry, i)) < 0)
                 return r;
         s->ncontainers += keep;
-        return rd->nomem ? BERTH_ENOMEM : 0;
+        return w->rd->nomem ? BERTH_ENOMEM : 0;
 }
 
 static void containers_sort(struct actual_state *s)
@@ -428,8 +439,9 @@ static void containers_sort(struct actual_state *s)
 
 static int containers_read(struct actual_state *s, struct reader *rd, const json_t *list)
 {
+        struct container_walk w = {.s = s, .rd = rd};
         const json_t *entry;
-        size_t i, cap = 0;
+        size_t i;
         int r;
 
         rd->list = "container";
@@ -437,7 +449,7 @@ static int containers_read(struct actual_state *s, struct reader *rd, const json
                 return bad(rd, "not an array");
         json_array_foreach(list, i, entry)
         {
-                if ((r = container_add(s, &cap, rd, entry, i)) < 0)
+                if ((r = container_add(entry, i, &w)) < 0)
                         return r;
         }
         containers_sort(s);
@@ -721,21 +733,6 @@ static void *list_call_run(void *arg)
         return NULL;
 }
 
-/* The container list read as it is decoded (docker_call_json_each()):
- * its 500 entries never are one tree in memory. */
-struct container_walk {
-        struct actual_state *s;
-        struct reader *rd;
-        size_t cap;
-};
-
-static int container_each(const json_t *entry, size_t i, void *data)
-{
-        struct container_walk *w = data;
-
-        return container_add(w->s, &w->cap, w->rd, entry, i);
-}
-
 /* The four lists at once: the engine answers them side by side, so the
  * three small ones cost nothing beside the container list (at 500
  * containers its answer takes the engine 50 ms and more).  Each call
@@ -798,7 +795,7 @@ int observe_scope(struct actual_state **out, struct docker_client *c, const char
                 snprintf(path, size, "/containers/json?all=1&filters=%s", filters);
                 l[0].path = path;
                 walk = (struct container_walk){.s = s, .rd = &rd};
-                l[0].each = container_each;
+                l[0].each = container_add;
                 l[0].each_data = &walk;
                 rd.list = "container";
                 rd.err = &l[0].err; /* the walk's errors are its call's */
