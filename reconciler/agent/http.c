@@ -15,7 +15,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <microhttpd.h>
@@ -32,6 +34,7 @@
 #define SIG_PREFIX "sha256="
 #define SIG_HEADER "X-Hub-Signature-256"
 #define SECRET_MAX 4096
+#define LINGER_MS 2000 /* how long a connection answered early reads on */
 
 struct agent_http {
         struct MHD_Daemon *daemon;
@@ -52,6 +55,11 @@ struct hook_req {
         size_t seen;  /* bytes received, kept or not */
         bool too_big; /* over max_body: the rest is drained, then 413 */
         unsigned char sig[32];
+};
+
+/* A connection's own state, beside libmicrohttpd's. */
+struct conn {
+        bool linger; /* answered before the body was read: read on at close */
 };
 
 /* ---- the listening socket ------------------------------------------------ */
@@ -328,21 +336,6 @@ static enum MHD_Result serve_hook(struct agent_http *h, struct MHD_Connection *c
                      NULL);
 }
 
-static void request_done(void *cls, struct MHD_Connection *c, void **ctx,
-                         enum MHD_RequestTerminationCode toe)
-{
-        struct hook_req *r = *ctx;
-
-        (void)cls;
-        (void)c;
-        (void)toe;
-        if (r) {
-                berth_buf_release(&r->body);
-                free(r);
-                *ctx = NULL;
-        }
-}
-
 /* ---- GET ----------------------------------------------------------------- */
 
 static enum MHD_Result serve_healthz(struct agent_http *h, struct MHD_Connection *c)
@@ -355,6 +348,110 @@ static enum MHD_Result serve_healthz(struct agent_http *h, struct MHD_Connection
         snprintf(body, sizeof(body), "engine unreachable: %s\n",
                  berth_err_format(&err, why, sizeof(why)));
         return reply(c, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain; charset=utf-8", body, NULL);
+}
+
+/* ---- closing --------------------------------------------------------------
+ *
+ * An answer queued from the head (404, 405, 401, 413) leaves the client's
+ * body unread, and libmicrohttpd closes the connection after it.  Closing a
+ * socket with unread data in it sends a reset, and a reset can reach the
+ * client before it has read the answer: it sees "connection reset" instead
+ * of the 413.  So such a connection lingers, as HTTP servers do: it stops
+ * writing, then reads and throws away what still comes, until the client
+ * closes or LINGER_MS pass.  The thread is the connection's own. */
+
+/* The request announces a body (Content-Length above 0, or chunked). */
+static bool body_announced(struct MHD_Connection *c)
+{
+        const char *len =
+            MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+
+        if (MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING))
+                return true;
+        return len && strspn(len, "0") != strlen(len);
+}
+
+/* The connection's own state, or NULL (none could be made). */
+static struct conn *conn_of(struct MHD_Connection *c)
+{
+        const union MHD_ConnectionInfo *i =
+            MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+        return i ? i->socket_context : NULL;
+}
+
+static long ms_since(const struct timespec *t0)
+{
+        struct timespec t;
+
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        return (t.tv_sec - t0->tv_sec) * 1000L + (t.tv_nsec - t0->tv_nsec) / 1000000L;
+}
+
+/* Stop writing, then read fd dry until EOF, an error or LINGER_MS. */
+static void linger(int fd)
+{
+        char sink[16384];
+        struct timespec t0;
+        long left;
+
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        shutdown(fd, SHUT_WR);
+        while ((left = LINGER_MS - ms_since(&t0)) > 0) {
+                struct pollfd p = {.fd = fd, .events = POLLIN};
+                ssize_t n;
+
+                if (poll(&p, 1, (int)left) <= 0)
+                        return;
+                n = recv(fd, sink, sizeof(sink), MSG_DONTWAIT);
+                if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+                        return;
+        }
+}
+
+/* The connection's state is made with it and goes with it. */
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_ctx,
+                          enum MHD_ConnectionNotificationCode toe)
+{
+        (void)cls;
+        (void)c;
+        if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+                *socket_ctx = calloc(1, sizeof(struct conn)); /* NULL: no lingering */
+                return;
+        }
+        free(*socket_ctx);
+        *socket_ctx = NULL;
+}
+
+/* A request is over (its answer sent): linger if it was answered early.
+ * This runs on the connection's own thread, before libmicrohttpd closes. */
+static void linger_if_marked(struct MHD_Connection *c)
+{
+        struct conn *k = conn_of(c);
+        const union MHD_ConnectionInfo *i;
+
+        if (!k || !k->linger)
+                return;
+        k->linger = false;
+        i = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+        if (i)
+                linger(i->connect_fd);
+}
+
+/* A request is over: free its state, linger if it was answered early. */
+static void request_done(void *cls, struct MHD_Connection *c, void **ctx,
+                         enum MHD_RequestTerminationCode toe)
+{
+        struct hook_req *r = *ctx;
+
+        (void)cls;
+        (void)toe;
+        linger_if_marked(c);
+        if (r) {
+                berth_buf_release(&r->body);
+                free(r);
+                *ctx = NULL;
+        }
 }
 
 /* ---- routing ------------------------------------------------------------- */
@@ -372,16 +469,13 @@ static const struct {
     {"/metrics", ROUTE_METRICS, false},
 };
 
-static enum MHD_Result serve(void *cls, struct MHD_Connection *c, const char *url,
-                             const char *method, const char *version, const char *data,
-                             size_t *size, void **ctx)
+static enum MHD_Result route(struct agent_http *h, struct MHD_Connection *c, const char *url,
+                             const char *method, const char *data, size_t *size, void **ctx)
 {
-        struct agent_http *h = cls;
         bool post = !strcmp(method, MHD_HTTP_METHOD_POST);
         bool get = !strcmp(method, MHD_HTTP_METHOD_GET) || !strcmp(method, MHD_HTTP_METHOD_HEAD);
         size_t i;
 
-        (void)version;
         for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
                 if (!strcmp(url, routes[i].path))
                         break;
@@ -403,6 +497,22 @@ static enum MHD_Result serve(void *cls, struct MHD_Connection *c, const char *ur
                                  agent_metrics_text(h->state));
         }
         return MHD_NO;
+}
+
+static enum MHD_Result serve(void *cls, struct MHD_Connection *c, const char *url,
+                             const char *method, const char *version, const char *data,
+                             size_t *size, void **ctx)
+{
+        bool head = !*ctx; /* the first call: the head alone, no body yet */
+        enum MHD_Result r;
+        struct conn *k;
+
+        (void)version;
+        r = route(cls, c, url, method, data, size, ctx);
+        k = conn_of(c);
+        if (k && head && !*ctx && body_announced(c))
+                k->linger = true; /* answered (or refused) without reading the body */
+        return r;
 }
 
 /* libmicrohttpd's messages go nowhere: core code does not print. */
@@ -461,14 +571,14 @@ int agent_http_start(struct agent_http **out, const struct agent_http_options *o
         /* From here the socket is libmicrohttpd's: it closes it when stopped
          * (should starting fail, it may stay open: better than closing a
          * descriptor twice). */
-        h->daemon =
-            MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
-                                 MHD_USE_POLL | MHD_USE_ERROR_LOG,
-                             0, NULL, NULL, serve, h, MHD_OPTION_EXTERNAL_LOGGER, quiet, NULL,
-                             MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_CONNECTION_TIMEOUT,
-                             (unsigned)AGENT_HTTP_TIMEOUT_S, MHD_OPTION_CONNECTION_LIMIT,
-                             (unsigned)AGENT_HTTP_MAX_CONNECTIONS, MHD_OPTION_NOTIFY_COMPLETED,
-                             request_done, h, MHD_OPTION_END);
+        h->daemon = MHD_start_daemon(
+            MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL |
+                MHD_USE_ERROR_LOG,
+            0, NULL, NULL, serve, h, MHD_OPTION_EXTERNAL_LOGGER, quiet, NULL,
+            MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_CONNECTION_TIMEOUT,
+            (unsigned)AGENT_HTTP_TIMEOUT_S, MHD_OPTION_CONNECTION_LIMIT,
+            (unsigned)AGENT_HTTP_MAX_CONNECTIONS, MHD_OPTION_NOTIFY_COMPLETED, request_done, h,
+            MHD_OPTION_NOTIFY_CONNECTION, on_connection, h, MHD_OPTION_END);
         if (!h->daemon) {
                 r = berth_err_set(err, BERTH_ERROR,
                                   "cannot start the HTTP server on '%s' (out of memory or "

@@ -500,6 +500,52 @@ START_TEST(hook_body_limit)
 }
 END_TEST
 
+/* A client that sends its whole body anyway, as curl does without
+ * "Expect: 100-continue", still gets the answer given from the head: the
+ * server reads on and throws the body away rather than closing on it,
+ * which would reset the connection under the client's writes (and can
+ * lose the answer). */
+START_TEST(early_answer_lingers)
+{
+        static const struct {
+                const char *path, *status;
+        } cases[] = {
+            {"/hooks/git", "HTTP/1.1 413 "}, /* over the limit */
+            {"/nowhere", "HTTP/1.1 404 "},
+            {"/status", "HTTP/1.1 405 "},
+        };
+        static char body[16 << 20]; /* more than the socket buffers hold */
+        struct srv sv = {0};
+        char head[256], buf[4096];
+        size_t i;
+
+        memset(body, 'x', sizeof(body));
+        srv_start(&sv, NULL, NULL);
+        for (i = 0; i < N(cases); i++) {
+                int fd = raw_connect(sv.port);
+                size_t off = 0;
+
+                snprintf(head, sizeof(head),
+                         "POST %s HTTP/1.1\r\nHost: x\r\nContent-Length: %zu\r\n\r\n",
+                         cases[i].path, sizeof(body));
+                raw_send(fd, head);
+                while (off < sizeof(body)) {
+                        ssize_t n = send(fd, body + off, sizeof(body) - off, MSG_NOSIGNAL);
+
+                        ck_assert_msg(n > 0, "%s: the server hung up after %zu bytes: %s",
+                                      cases[i].path, off, strerror(errno));
+                        off += (size_t)n;
+                }
+                raw_read(fd, buf, sizeof(buf), 5000);
+                ck_assert_msg(!strncmp(buf, cases[i].status, strlen(cases[i].status)),
+                              "%s: answer: %s", cases[i].path, buf);
+                close(fd);
+        }
+        ck_assert_int_eq(atomic_load(&sv.hooks), 0);
+        srv_stop(&sv);
+}
+END_TEST
+
 /* A signed body over the limit is 413, not checked at all. */
 START_TEST(hook_signed_body_over_limit)
 {
@@ -1414,6 +1460,7 @@ static Suite *http_suite(void)
         tcase_add_test(hook, hook_secret_refused);
         tcase_add_test(hook, hook_content_length_over_limit);
         tcase_add_test(hook, hook_body_limit);
+        tcase_add_test(hook, early_answer_lingers);
         tcase_add_test(hook, hook_signed_body_over_limit);
         tcase_add_test(route, routes_not_found_and_methods);
         tcase_add_test(addr, listen_bad_addresses);
