@@ -31,6 +31,7 @@ struct run {
         size_t *height; /* per op: ops on its longest chain of dependents, itself included */
         size_t nrunning;
         unsigned long calls, mutating;
+        int engine_lost; /* an operation could not reach the engine: start no more */
         int client_failed;
         struct berth_err client_err;
 };
@@ -602,7 +603,7 @@ static void *worker(void *arg)
                 run->client_err = j.err;
         }
         for (;;) {
-                if (r < 0 || stopping(run))
+                if (r < 0 || stopping(run) || run->engine_lost)
                         break;
                 i = next_ready(run);
                 if (i == SIZE_MAX) {
@@ -640,6 +641,8 @@ static void *worker(void *arg)
                 report(run, i);
                 if (r < 0)
                         skip_dependents(run, i);
+                if (r == BERTH_ECONNECT)
+                        run->engine_lost = 1;
                 r = 0;
                 pthread_cond_broadcast(&run->cv);
         }
@@ -693,11 +696,19 @@ int exec_run(struct plan_run *out, const struct plan *p, const struct exec_optio
                 *err = run.client_err;
                 r = err->code ? err->code : BERTH_ERROR;
         }
-        for (i = 0; i < p->nops; i++)
-                if (out->results[i].status == PLAN_PENDING) {
-                        out->results[i].status = PLAN_INTERRUPTED;
+        for (i = 0; i < p->nops; i++) {
+                struct plan_op_result *res = &out->results[i];
+
+                if (res->status != PLAN_PENDING)
+                        continue;
+                if (run.engine_lost) { /* left pending, saying why */
+                        snprintf(res->message, sizeof(res->message), "%s", PLAN_ENGINE_LOST);
+                        out->engine_lost = true;
+                } else {
+                        res->status = PLAN_INTERRUPTED;
                         out->interrupted = true;
                 }
+        }
         out->calls = run.calls;
         out->mutating = run.mutating;
         pthread_cond_destroy(&run.cv);

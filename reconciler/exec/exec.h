@@ -29,8 +29,8 @@
  *                          or by an inspect when it has none), remove;
  *   network/volume remove  remove (already gone counts as done).
  * Gates (depends_on): started waits until the container has run (running,
- * or exited; one an op of this run started has, without asking); healthy until its healthcheck says healthy, failing at
- * unhealthy, at an exit, or when it has no healthcheck; completed until it
+ * or exited; one an op of this run started has, without asking); healthy until its healthcheck says
+ * healthy, failing at unhealthy, at an exit, or when it has no healthcheck; completed until it
  * exits, failing on a non-zero code.  Gates and the start-first monitor
  * give up after their timeout with a message naming the container.
  *
@@ -38,7 +38,10 @@
  * that waits for it, and nothing else.  When *stop becomes non-zero (a
  * signal), no operation starts any more; running ones finish (a gate or
  * monitor wait ends early, failing its operation "interrupted"); the rest
- * end INTERRUPTED.
+ * end INTERRUPTED.  Likewise once an operation fails because it cannot
+ * reach the engine (BERTH_ECONNECT: its socket gone or refusing): running
+ * ones finish, and the rest stay PENDING with the message PLAN_ENGINE_LOST
+ * (and out->engine_lost), rather than each failing the same way.
  *
  * May not use: manifest, diff internals, cli.
  */

@@ -99,9 +99,12 @@ void plan_free(struct plan *p); /* NULL is a no-op */
 /* "network-create", "container-recreate", ... (the JSON "op" values). */
 const char *plan_op_kind_name(enum plan_op_kind k);
 
+/* The message of an operation left PENDING because the engine went. */
+#define PLAN_ENGINE_LOST "the Docker engine stopped answering"
+
 /* What happened to each operation in a run. */
 enum plan_status {
-        PLAN_PENDING,     /* not run (yet) */
+        PLAN_PENDING,     /* not run (yet; after a run, message may say why not) */
         PLAN_DONE,        /* succeeded */
         PLAN_FAILED,      /* failed: message says why */
         PLAN_SKIPPED,     /* a dependency failed or was skipped */
@@ -120,7 +123,8 @@ struct plan_run {
         struct plan_op_result *results;
         size_t nresults;
         unsigned long calls, mutating; /* engine API calls made, all clients */
-        bool interrupted;
+        bool interrupted;              /* a signal stopped it: the rest INTERRUPTED */
+        bool engine_lost;              /* the engine went: the rest PENDING */
 };
 
 #endif

@@ -293,8 +293,8 @@ void plan_render_progress(FILE *out, const struct plan *p, size_t op,
                 fputs("not started (interrupted)\n", out);
                 return;
         case PLAN_PENDING:
-                fputs("not started\n", out);
-                return;
+                fputs("not started", out);
+                break;
         }
         if (r->message[0])
                 fprintf(out, ": %.*s", (int)sizeof(r->message), r->message);
@@ -333,7 +333,10 @@ void plan_render_summary(FILE *out, const struct plan *p, const struct plan_run 
         summary_count(out, n[PLAN_SKIPPED], "skipped", &first);
         summary_count(out, n[PLAN_ROLLED_BACK], "rolled back", &first);
         summary_count(out, n[PLAN_INTERRUPTED] + n[PLAN_PENDING],
-                      run->interrupted ? "not started (interrupted)" : "not started", &first);
+                      run->interrupted   ? "not started (interrupted)"
+                      : run->engine_lost ? "not started (" PLAN_ENGINE_LOST ")"
+                                         : "not started",
+                      &first);
         fputs(".\n", out);
 }
 
@@ -482,7 +485,8 @@ static json_t *json_result(const struct plan *p, const struct plan_run *run)
             !put(j, "rolled_back", json_integer((json_int_t)n[PLAN_ROLLED_BACK])) ||
             !put(j, "not_started",
                  json_integer((json_int_t)(n[PLAN_INTERRUPTED] + n[PLAN_PENDING]))) ||
-            !put(j, "interrupted_by_signal", json_boolean(run->interrupted))) {
+            !put(j, "interrupted_by_signal", json_boolean(run->interrupted)) ||
+            !put(j, "engine_lost", json_boolean(run->engine_lost))) {
                 json_decref(j);
                 return NULL;
         }

@@ -76,7 +76,8 @@ void plan_render_text(FILE *out, const struct plan *p, const struct plan_render_
  *   shop-db-1: failed: cannot start container 'shop-db-1': ...
  *   shop-api-1: rolled back: container 'shop-api-1-new' did not become healthy
  *   shop-web-2: skipped: 'shop-db-1' failed
- *   shop-web-4: not started (interrupted)     ("not started" for PENDING)
+ *   shop-web-4: not started (interrupted)     ("not started" for PENDING,
+ *   shop-web-5: not started: the Docker engine stopped answering    with its message)
  */
 void plan_render_progress(FILE *out, const struct plan *p, size_t op,
                           const struct plan_op_result *r, const struct plan_render_options *o);
@@ -86,8 +87,9 @@ void plan_render_progress(FILE *out, const struct plan *p, size_t op,
  *   Apply complete: 3 succeeded.
  *   Apply failed: 2 succeeded, 1 failed, 1 skipped, 1 rolled back, 2 not started (interrupted).
  * (zero counts left out; "not started" counts PENDING and INTERRUPTED, and
- * says "(interrupted)" when run->interrupted), or "Apply complete: nothing
- * to do." for a plan without operations. */
+ * says "(interrupted)" when run->interrupted, "(" PLAN_ENGINE_LOST ")" when
+ * run->engine_lost), or "Apply complete: nothing to do." for a plan without
+ * operations. */
 void plan_render_summary(FILE *out, const struct plan *p, const struct plan_run *run,
                          const struct plan_render_options *o);
 
@@ -108,7 +110,8 @@ void plan_render_summary(FILE *out, const struct plan *p, const struct plan_run 
  *    "changed": true when there is any operation or change to make,
  *    "api_calls": {"total": calls, "mutating": mutating},
  *    "result"?: {"succeeded", "failed", "skipped", "rolled_back",
- *                "not_started", "interrupted_by_signal"} (with a run)}
+ *                "not_started", "interrupted_by_signal", "engine_lost"}
+ *               (with a run)}
  * o->scope NULL is "default".  A new reference; NULL on ENOMEM. */
 json_t *plan_to_json(const struct plan *p, const struct plan_run *run,
                      const struct plan_render_options *o, unsigned long calls,

@@ -174,6 +174,8 @@ static void serve(void *ud, int cfd)
                 bt_send_all(cfd, r->body, (size_t)r->truncate_at);
         else if (body_len)
                 bt_send_all(cfd, r->body, body_len);
+        if (r->gone)
+                unlink(bt_server_host(fe->server) + strlen("unix://"));
 }
 
 struct fake_engine *fake_engine_start(const struct fake_route *routes, size_t n)

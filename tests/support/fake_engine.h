@@ -38,6 +38,9 @@ struct fake_route {
                          * the connection open (until the server stops) */
         unsigned times; /* > 0: answer this many matching requests, then
                          * leave them to the routes after this one */
+        int gone;       /* after this answer the socket's path is removed: every
+                         * later connection fails (no socket), as when the
+                         * engine stops */
 };
 
 struct fake_engine;

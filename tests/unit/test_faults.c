@@ -255,6 +255,20 @@ static void berth_argv(const char *argv[10], const struct rig *r, const char *cm
         argv[n] = NULL;
 }
 
+/* berth_argv() with --parallel 1: the order of the operations is the
+ * scheduler's alone. */
+static void berth_argv_one_worker(const char *argv[12], const struct rig *r, const char *cmd)
+{
+        size_t n = 0;
+
+        berth_argv(argv, r, cmd);
+        while (argv[n])
+                n++;
+        argv[n++] = "--parallel";
+        argv[n++] = "1";
+        argv[n] = NULL;
+}
+
 /* s with every "@ENGINE@" replaced by the fake engine's address; free() it. */
 static char *with_engine(const char *s, const struct rig *r)
 {
@@ -820,16 +834,11 @@ START_TEST(longest_chain_first)
                        "POST /containers/create?name=shop-a-1",
                        "POST /containers/create?name=shop-web-1"};
         struct rig r;
-        size_t i, n = 0;
+        size_t i;
         int status;
 
         rig_start(&r, chain, NULL, 0, 0);
-        berth_argv(argv, &r, "apply");
-        while (argv[n])
-                n++;
-        argv[n++] = "--parallel";
-        argv[n++] = "1";
-        argv[n] = NULL;
+        berth_argv_one_worker(argv, &r, "apply");
         status = bt_run(&out, &err, argv);
         log = fake_engine_log(r.fe);
         ck_assert_msg(status == 0, "berth apply exited %d\nstdout:\n%s\nstderr:\n%s", status, out,
@@ -841,6 +850,57 @@ START_TEST(longest_chain_first)
         /* every gate is service_started on a container this run started */
         ck_assert_msg(fake_engine_count(r.fe, "GET", "/containers/*/json") == 0,
                       "a gate asked the engine; berth asked:\n%s", log);
+        free(log);
+        free(out);
+        free(err);
+        rig_stop(&r);
+}
+END_TEST
+
+/* ---- the engine goes mid-apply -------------------------------------------- */
+
+/* The engine goes after the network is made.  The next operation (db, the
+ * longest chain, with one worker) fails saying so; web, which waits for
+ * db, is skipped; and cache is not started at all, rather than failing
+ * the same way: no operation starts once one could not reach the engine.
+ * Exit 1, and nothing asked after the network. */
+START_TEST(engine_gone_mid_apply)
+{
+        const struct fake_route gone = {.method = "POST",
+                                        .path = "/networks/create",
+                                        .status = 201,
+                                        .body = "{\"Id\":\"n-shop\"}",
+                                        .gone = 1};
+        static const char *const want[] = {
+            "shop-db-1: failed: cannot create container 'shop-db-1': the Docker engine is not "
+            "running: no socket at @ENGINE@ (start dockerd, or point DOCKER_HOST or -H at the "
+            "engine)\n",
+            "shop-web-1: skipped: 'shop-db-1' failed\n",
+            "shop-cache-1: not started: the Docker engine stopped answering\n",
+            "Apply failed: 1 succeeded, 1 failed, 1 skipped, 1 not started (the Docker engine "
+            "stopped answering).\n"};
+        const char *argv[12];
+        char *out = NULL, *err = NULL, *log, *line;
+        const char *at;
+        struct rig r;
+        size_t i;
+        int status;
+
+        rig_start(&r, shop, &gone, 1, 0);
+        berth_argv_one_worker(argv, &r, "apply");
+        status = bt_run(&out, &err, argv);
+        log = fake_engine_log(r.fe);
+        ck_assert_msg(status == 1, "berth apply exited %d\nstdout:\n%s\nstderr:\n%s", status, out,
+                      err);
+        for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+                line = with_engine(want[i], &r);
+                ck_assert_msg(strstr(out, line), "stdout lacks '%s':\n%s", line, out);
+                free(line);
+        }
+        ck_assert_str_eq(err, "");
+        at = strstr(log, "POST /networks/create\n");
+        ck_assert_msg(at && !at[strlen("POST /networks/create\n")],
+                      "berth asked after the engine went:\n%s", log);
         free(log);
         free(out);
         free(err);
@@ -1283,6 +1343,10 @@ int main(void)
 
         tc = tcase_create("order");
         tcase_add_test(tc, longest_chain_first);
+        suite_add_tcase(s, tc);
+
+        tc = tcase_create("gone");
+        tcase_add_test(tc, engine_gone_mid_apply);
         suite_add_tcase(s, tc);
 
         tc = tcase_create("failed");

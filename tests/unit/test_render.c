@@ -529,6 +529,8 @@ START_TEST(progress_other_lines)
         expect_text(progress(&p, 4, PLAN_INTERRUPTED, "", 0, false),
                     "shop-worker-1: not started (interrupted)\n");
         expect_text(progress(&p, 4, PLAN_PENDING, "", 0, false), "shop-worker-1: not started\n");
+        expect_text(progress(&p, 4, PLAN_PENDING, PLAN_ENGINE_LOST, 0, false),
+                    "shop-worker-1: not started: the Docker engine stopped answering\n");
         expect_text(progress(&p, 3, PLAN_FAILED, "", 0, false), "shop-web-1: failed\n");
 }
 END_TEST
@@ -618,6 +620,33 @@ START_TEST(summary_interrupted)
                                        "shop-worker-1: not started\n"
                                        "shop-web-3: not started\n"
                                        "Apply failed: 2 succeeded, 4 not started (interrupted).\n");
+}
+END_TEST
+
+/* The engine went: what was left is pending, and says why. */
+START_TEST(summary_engine_lost)
+{
+        static const enum plan_status st[] = {PLAN_DONE,    PLAN_DONE,    PLAN_FAILED,
+                                              PLAN_SKIPPED, PLAN_PENDING, PLAN_PENDING};
+        struct plan p = example_plan();
+        struct plan_run run = make_run(st, N(st));
+
+        run.engine_lost = true;
+        snprintf(results[2].message, sizeof(results[2].message),
+                 "cannot start container "
+                 "'shop-api-1': the Docker "
+                 "engine is not running");
+        snprintf(results[3].message, sizeof(results[3].message), "'shop-api-1' failed");
+        snprintf(results[4].message, sizeof(results[4].message), PLAN_ENGINE_LOST);
+        snprintf(results[5].message, sizeof(results[5].message), PLAN_ENGINE_LOST);
+        expect_text(summary(&p, &run),
+                    "shop-api-1: failed: cannot start container 'shop-api-1': the Docker engine "
+                    "is not running\n"
+                    "shop-web-1: skipped: 'shop-api-1' failed\n"
+                    "shop-worker-1: not started: the Docker engine stopped answering\n"
+                    "shop-web-3: not started: the Docker engine stopped answering\n"
+                    "Apply failed: 2 succeeded, 1 failed, 1 skipped, 2 not started (the Docker "
+                    "engine stopped answering).\n");
 }
 END_TEST
 
@@ -859,7 +888,8 @@ START_TEST(json_run)
         j = to_json(&p, &run);
         expect_json(json_object_get(j, "result"),
                     "{\"succeeded\": 2, \"failed\": 1, \"skipped\": 1, \"rolled_back\": 1,"
-                    " \"not_started\": 1, \"interrupted_by_signal\": true}");
+                    " \"not_started\": 1, \"interrupted_by_signal\": true,"
+                    " \"engine_lost\": false}");
         ops = json_object_get(j, "operations");
         ck_assert_str_eq(json_string_value(json_object_get(json_array_get(ops, 0), "status")),
                          "done");
@@ -875,7 +905,9 @@ START_TEST(json_run)
         /* a run that stopped early: the ops without a result are pending */
         run.nresults = 2;
         run.interrupted = false;
+        run.engine_lost = true;
         j = to_json(&p, &run);
+        ck_assert(json_is_true(json_object_get(json_object_get(j, "result"), "engine_lost")));
         ck_assert_str_eq(json_string_value(json_object_get(
                              json_array_get(json_object_get(j, "operations"), 5), "status")),
                          "pending");
@@ -1207,6 +1239,7 @@ int main(void)
         tcase_add_test(prog, summary_complete);
         tcase_add_test(prog, summary_failed);
         tcase_add_test(prog, summary_interrupted);
+        tcase_add_test(prog, summary_engine_lost);
         tcase_add_test(prog, summary_nothing);
         suite_add_tcase(s, prog);
 
