@@ -1334,6 +1334,9 @@ int main(void)
         tcase_add_loop_test(tc, events_fault_is_survived, 0,
                             sizeof(events_faults) / sizeof(events_faults[0]));
         tcase_add_test(tc, watch_retries_a_failed_read);
+        /* the retry comes 5 s after the failed read: more than check's
+         * default 4 s, whether or not ctest sets CK_DEFAULT_TIMEOUT */
+        tcase_set_timeout(tc, 5 + QUICK_S + MARGIN_S);
         suite_add_tcase(s, tc);
 
         tc = tcase_create("stop");
