@@ -328,6 +328,22 @@ static int gates_pass(struct job *j)
 
 /* ---- containers --------------------------------------------------------- */
 
+/* A create refused because the name is taken: by a container of no scope
+ * or another one (the plan saw every container of this scope), which berth
+ * leaves alone.  Say what to do. */
+static void name_taken_advice(struct job *j)
+{
+        char was[sizeof(j->err.msg)];
+
+        if (!strstr(j->err.msg, "is already in use"))
+                return;
+        snprintf(was, sizeof(was), "%s", j->err.msg);
+        snprintf(j->err.msg, sizeof(j->err.msg),
+                 "%s, which is not berth's in scope '%s' (remove or rename that container, or "
+                 "give the service another container_name)",
+                 was, j->run->o->scope);
+}
+
 /* Create container `name` for the op's change (temp: a start-first
  * replacement), join its other networks and start it. */
 static int container_up(struct job *j, const char *name, int temp)
@@ -342,6 +358,8 @@ static int container_up(struct job *j, const char *name, int temp)
                             &j->err);
         if (r == 0)
                 r = docker_container_create(NULL, j->c, &es->spec, &j->err);
+        if (r == BERTH_ECONFLICT)
+                name_taken_advice(j);
         for (i = 0; r == 0 && i < es->nconnect; i++)
                 r = docker_network_connect(j->c, es->connect[i].network, name,
                                            &es->connect[i].attach, &j->err);

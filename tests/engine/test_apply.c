@@ -401,6 +401,38 @@ START_TEST(unowned_other_scope_and_compose_containers_untouched)
 }
 END_TEST
 
+/* A container not ours holding the name berth would give its own: berth
+ * leaves it alone, makes the rest, and says what to do. */
+START_TEST(name_held_by_a_container_not_ours)
+{
+        const char *dir = bt_tmpdir();
+        char *held = bt_fmt("%s-web-1", N("held")), *want;
+        struct docker_container_info info = {0};
+        struct berth_err err;
+        struct bt_berth r;
+
+        foreign(held, NULL, 0);
+        ck_assert_msg(docker_container_inspect(&info, bt_client(), held, &err) == 0, "%s", err.msg);
+        bt_manifest(dir, "held.yaml", "held", bt_service("web", NULL), bt_service("db", NULL),
+                    NULL);
+        r = BERTH_FAILS("apply", "-f", dir);
+        want = bt_fmt("%s: failed: cannot create container '%s': the name '%s' is already in use "
+                      "by container %.12s, which is not berth's in scope '%s' (remove or rename "
+                      "that container, or give the service another container_name)\n",
+                      held, held, held, info.id, bt_run_id());
+        bt_contains(r.out, want);
+        bt_contains(r.out, "Apply failed: 2 succeeded, 1 failed.\n");
+        bt_berth_release(&r);
+        still_there(held);
+        free(want);
+        want = bt_fmt("%s-db-1 running\n", N("held"));
+        bt_state_is(want);
+        free(want);
+        docker_container_info_release(&info);
+        free(held);
+}
+END_TEST
+
 /* ---- down --------------------------------------------------------------- */
 
 START_TEST(down_needs_yes_keeps_volumes_unless_asked)
@@ -839,6 +871,7 @@ int main(void)
         tcase_add_test(tc, stopped_or_removed_by_hand_is_repaired);
         tcase_add_test(tc, retagged_image_recreates);
         tcase_add_test(tc, unowned_other_scope_and_compose_containers_untouched);
+        tcase_add_test(tc, name_held_by_a_container_not_ours);
         tcase_add_test(tc, down_needs_yes_keeps_volumes_unless_asked);
         tcase_add_test(tc, json_plan_follows_its_schema);
         tcase_add_test(tc, status_shows_replicas_and_drift);

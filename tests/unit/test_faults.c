@@ -564,7 +564,8 @@ static const struct fault failures[] = {
      .status = 1,
      .err = "",
      .out = {"shop-db-1: failed: cannot create container 'shop-db-1': the name 'shop-db-1' is "
-             "already in use by container 0123456789ab\n",
+             "already in use by container 0123456789ab, which is not berth's in scope 'faults' "
+             "(remove or rename that container, or give the service another container_name)\n",
              "shop-web-1: skipped: 'shop-db-1' failed\n", "shop-cache-1: created and started",
              APPLY_FAILED_DB}},
     /* 1: 500 on start */
@@ -723,7 +724,8 @@ static const struct fault failures[] = {
      .status = 1,
      .err = "",
      .out = {"shop-db-1: failed: cannot create container 'shop-db-1': the name 'shop-db-1' is "
-             "already in use by container 0123456789ab\n",
+             "already in use by container 0123456789ab, which is not berth's in scope 'faults' "
+             "(remove or rename that container, or give the service another container_name)\n",
              APPLY_FAILED_DB}},
     /* 13: an orphan whose removal fails: reported, the rest goes on */
     {.cmd = "apply",
