@@ -705,6 +705,34 @@ int observe_from_json(struct actual_state **out, const char *scope, const json_t
         return state_finish(out, s, &rd, networks, volumes, images, r);
 }
 
+/* Where the list calls wait for the ping: 0 while it is out, 1 once it
+ * answered, -1 when it failed (then no list goes out). */
+struct list_gate {
+        pthread_mutex_t mu;
+        pthread_cond_t cv;
+        int state;
+};
+
+static int gate_wait(struct list_gate *g)
+{
+        int state;
+
+        pthread_mutex_lock(&g->mu);
+        while (!g->state)
+                pthread_cond_wait(&g->cv, &g->mu);
+        state = g->state;
+        pthread_mutex_unlock(&g->mu);
+        return state;
+}
+
+static void gate_open(struct list_gate *g, int state)
+{
+        pthread_mutex_lock(&g->mu);
+        g->state = state;
+        pthread_cond_broadcast(&g->cv);
+        pthread_mutex_unlock(&g->mu);
+}
+
 /* One of the four list calls, run on a thread of its own or the caller's:
  * decoded whole into out, or, with each set, entry by entry. */
 struct list_call {
@@ -713,6 +741,7 @@ struct list_call {
         json_t *out; /* a new reference */
         docker_json_each_fn each;
         void *each_data;
+        struct list_gate *gate; /* NULL: the ping has answered */
         struct berth_err err;
         int r;
         pthread_t thread;
@@ -726,7 +755,9 @@ static void *list_call_run(void *arg)
             .method = "GET", .path = l->path, .op = l->op, .object = l->object};
 
         berth_err_clear(&l->err);
-        if (l->each)
+        if (l->gate && gate_wait(l->gate) < 0)
+                l->r = 0; /* not asked: the ping's error is the one to report */
+        else if (l->each)
                 l->r = docker_call_json_each(l->c, &req, l->each, l->each_data, &l->err);
         else
                 l->r = docker_call_json(l->c, &req, &l->out, &l->err);
@@ -738,22 +769,35 @@ static void *list_call_run(void *arg)
  * containers its answer takes the engine 50 ms and more).  Each call
  * keeps its own error; the first failed one in list order is the one
  * reported, so the message does not depend on which answer came first.
- * The API version is settled before, so that one ping serves all four. */
+ * The API version is settled first, so that one ping serves all four:
+ * the threads of l[1..] start while it is out and wait for it, and l[0],
+ * the container list, goes out from here as soon as it answers (a thread
+ * takes a millisecond to start on a loaded machine: not on the way of
+ * the longest answer). */
 static int lists_call(struct list_call *l, size_t n, struct berth_err *err)
 {
+        struct list_gate gate = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0};
         size_t i;
         int r;
 
-        if ((r = docker_client_negotiate(l[0].c, err)) < 0)
-                return r;
-        for (i = 1; i < n; i++)
+        for (i = 1; i < n; i++) {
+                l[i].gate = &gate;
                 l[i].threaded = pthread_create(&l[i].thread, NULL, list_call_run, &l[i]) == 0;
-        for (i = 0; i < n; i++)
-                if (!l[i].threaded)
+        }
+        r = docker_client_negotiate(l[0].c, err);
+        gate_open(&gate, r < 0 ? -1 : 1);
+        for (i = 0; r == 0 && i < n; i++)
+                if (!l[i].threaded) {
+                        l[i].gate = NULL;
                         list_call_run(&l[i]);
+                }
         for (i = 1; i < n; i++)
                 if (l[i].threaded)
                         pthread_join(l[i].thread, NULL);
+        pthread_cond_destroy(&gate.cv);
+        pthread_mutex_destroy(&gate.mu);
+        if (r < 0)
+                return r;
         for (i = 0; i < n; i++)
                 if (l[i].r < 0) {
                         *err = l[i].err;
