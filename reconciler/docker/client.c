@@ -17,12 +17,14 @@
 
 #define STREAM_LINE_MAX (1UL << 20)
 #define CONNECT_TIMEOUT_MS 10000L
+#define CANCEL_POLL_MS 200L /* how often a wait looks at its cancel flag */
 
 struct docker_client {
         struct docker_host host;
         char base_url[300]; /* "http://localhost" or "https://host:port" */
         char describe[300];
         long timeout_ms;
+        atomic_int *cancel_reads; /* docker_client_cancel_reads() */
         CURLSH *share;
         pthread_mutex_t share_locks[CURL_LOCK_DATA_LAST];
         pthread_mutex_t version_lock;
@@ -286,6 +288,11 @@ void docker_client_set_timeout(struct docker_client *c, long timeout_ms)
         c->timeout_ms = timeout_ms;
 }
 
+void docker_client_cancel_reads(struct docker_client *c, atomic_int *flag)
+{
+        c->cancel_reads = flag;
+}
+
 const char *docker_client_api_version(const struct docker_client *c)
 {
         return atomic_load(&c->negotiated) ? c->api_version : NULL;
@@ -306,6 +313,7 @@ void docker_client_stats(const struct docker_client *c, struct docker_call_stats
 
 struct xfer {
         const struct docker_request *req;
+        atomic_int *cancel; /* req->cancel, or the client's for a read */
         CURL *easy;
         struct berth_buf body;
         int stopped; /* on_data asked to stop */
@@ -319,7 +327,7 @@ static size_t xfer_write(char *data, size_t size, size_t nmemb, void *ud)
         size_t n = size * nmemb;
         long status = 0;
 
-        if (x->req->cancel && atomic_load(x->req->cancel))
+        if (x->cancel && atomic_load(x->cancel))
                 return 0;
         /* An error answer to a streamed call is an error body, not part of
          * the stream: collect it for the message like any other. */
@@ -374,7 +382,7 @@ static int xfer_progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut, 
         struct xfer *x = ud;
 
         (void)dt, (void)dn, (void)ut, (void)un;
-        return x->req->cancel && atomic_load(x->req->cancel);
+        return x->cancel && atomic_load(x->cancel);
 }
 
 /* "cannot <op> '<object>'" or the bare op, for the start of messages. */
@@ -656,7 +664,8 @@ static int perform(struct docker_client *c, const struct docker_request *req, co
         curl_easy_setopt(e, CURLOPT_WRITEDATA, &x);
         curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, xfer_header);
         curl_easy_setopt(e, CURLOPT_HEADERDATA, &x);
-        if (req->cancel) {
+        x.cancel = req->cancel ? req->cancel : is_mutating(req->method) ? NULL : c->cancel_reads;
+        if (x.cancel) {
                 curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, xfer_progress);
                 curl_easy_setopt(e, CURLOPT_XFERINFODATA, &x);
                 curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
@@ -669,7 +678,7 @@ static int perform(struct docker_client *c, const struct docker_request *req, co
         curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
         curl_easy_getinfo(e, CURLINFO_OS_ERRNO, &os_errno);
 
-        if (x.stopped || (req->cancel && atomic_load(req->cancel))) {
+        if (x.stopped || (x.cancel && atomic_load(x.cancel))) {
                 char subj[400];
 
                 r = berth_err_set(err, BERTH_ECANCELLED, "%s: cancelled",
@@ -1033,6 +1042,24 @@ static int fd_wait(int fd, int for_write, long ms)
         return r;
 }
 
+/* fd_wait(), in slices when there is a cancel flag to look at: -2 once it
+ * is set. */
+static int fd_wait_cancel(int fd, int for_write, long ms, const atomic_int *cancel)
+{
+        long slice;
+        int r;
+
+        for (;;) {
+                if (cancel && atomic_load(cancel))
+                        return -2;
+                slice = cancel && ms > CANCEL_POLL_MS ? CANCEL_POLL_MS : ms;
+                r = fd_wait(fd, for_write, slice);
+                if (r != 0 || slice == ms)
+                        return r;
+                ms -= slice;
+        }
+}
+
 static int stream_fail(struct docker_feed *s, int code, const char *what, struct berth_err *err)
 {
         char subj[400];
@@ -1136,7 +1163,11 @@ static int stream_head(struct docker_feed *s, struct docker_client *c, struct be
                 rc = curl_easy_recv(s->easy, s->head + s->nhead, sizeof(s->head) - 1 - s->nhead,
                                     &got);
                 if (rc == CURLE_AGAIN) {
-                        if (fd_wait(s->fd, 0, ms) <= 0)
+                        int w = fd_wait_cancel(s->fd, 0, ms, c->cancel_reads);
+
+                        if (w == -2)
+                                return stream_fail(s, BERTH_ECANCELLED, "cancelled", err);
+                        if (w <= 0)
                                 return stream_fail(s, BERTH_ETIMEOUT,
                                                    "the engine did not answer in time", err);
                         continue;

@@ -75,6 +75,13 @@ void docker_client_free(struct docker_client *c);
  * timeout, and end when cancelled. */
 void docker_client_set_timeout(struct docker_client *c, long timeout_ms);
 
+/* Once *flag is non-zero (a stop signal), every read c makes (GET and
+ * HEAD, the ping, an events stream's wait for its head) ends within about
+ * a second, BERTH_ECANCELLED, however long the engine takes; a call with
+ * its own req->cancel keeps that one.  Mutating calls are never cut: an
+ * operation that has started finishes.  NULL: none (the default). */
+void docker_client_cancel_reads(struct docker_client *c, atomic_int *flag);
+
 /* Ping and settle the API version now (otherwise done before the first
  * call).  Fails with ECONNECT/EPERM/... when the engine does not answer,
  * or EPROTO when it speaks a version older than DOCKER_API_MIN. */
@@ -114,7 +121,7 @@ struct docker_request {
          * arrives for this long, whole seconds (a pull that went silent);
          * 0: none (an events stream may be quiet for hours). */
         long idle_timeout_ms;
-        docker_data_fn on_data;     /* stream the body here instead of collecting it */
+        docker_data_fn on_data; /* stream the body here instead of collecting it */
         void *userdata;
         atomic_int *cancel; /* when set non-zero, the call stops soon */
         size_t max_body;    /* 0: DOCKER_DEFAULT_MAX_BODY */

@@ -594,7 +594,7 @@ static void events_open(struct watch *w)
 static int setup(struct watch *w, int sig[2], struct berth_err *err)
 {
         struct epoll_event ee = {.events = EPOLLIN};
-        int i;
+        int i, r;
 
         w->ep = epoll_create1(EPOLL_CLOEXEC);
         if (w->ep < 0)
@@ -618,7 +618,11 @@ static int setup(struct watch *w, int sig[2], struct berth_err *err)
                 return err->code;
         ee.data.u32 = TAG_FS;
         epoll_ctl(w->ep, EPOLL_CTL_ADD, fsw_fd(w->fsw), &ee);
-        return docker_client_from_env(&w->c, w->o->host, err);
+        r = docker_client_from_env(&w->c, w->o->host, err);
+        /* a stop signal ends a read the engine does not answer */
+        if (r == 0)
+                docker_client_cancel_reads(w->c, &stopsig_stop);
+        return r;
 }
 
 int watch_run(const struct watch_options *o, struct berth_err *err)

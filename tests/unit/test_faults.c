@@ -988,6 +988,38 @@ static void watch_stop(pid_t pid, const char *log_path, double timeout_s)
         free(text);
 }
 
+/* A stop signal while the engine does not answer a read: watch stops
+ * within QUICK_S, not at the call's timeout (TIMEOUT_S).  The events
+ * request at start, and the container list of the first reconcile. */
+static const struct {
+        struct fake_route route;
+        const char *asked; /* its request, as fake_engine_count() matches it */
+} stop_hangs[] = {
+    {{.method = "GET", .path = "/events*", .hang = 1}, "/events*"},
+    {{.method = "GET", .path = LIST, .hang = 1}, LIST "*"},
+};
+
+START_TEST(stop_ends_a_read_that_hangs)
+{
+        char wlog[PATH_MAX + 16];
+        double end = bt_now_s() + QUICK_S;
+        struct rig r;
+        pid_t pid;
+
+        rig_start(&r, one, &stop_hangs[_i].route, 1, 1);
+        pid = watch_spawn(&r, wlog, sizeof(wlog));
+        while (!fake_engine_count(r.fe, "GET", stop_hangs[_i].asked)) {
+                ck_assert_msg(bt_now_s() < end, "watch did not ask %s within %d s",
+                              stop_hangs[_i].asked, QUICK_S);
+                bt_sleep_ms(20);
+        }
+        bt_sleep_ms(300); /* it waits for the answer */
+        watch_stop(pid, wlog, QUICK_S);
+        only_reads(&r);
+        rig_stop(&r);
+}
+END_TEST
+
 /* The first answer to GET /events is a fault, the next ones a quiet
  * stream: watch logs the loss, reconnects after 1 s, and reconciles in
  * case it missed something. */
@@ -1336,6 +1368,8 @@ int main(void)
         tcase_add_loop_test(tc, events_fault_is_survived, 0,
                             sizeof(events_faults) / sizeof(events_faults[0]));
         tcase_add_test(tc, watch_retries_a_failed_read);
+        tcase_add_loop_test(tc, stop_ends_a_read_that_hangs, 0,
+                            sizeof(stop_hangs) / sizeof(stop_hangs[0]));
         /* the retry comes 5 s after the failed read: more than check's
          * default 4 s, whether or not ctest sets CK_DEFAULT_TIMEOUT */
         tcase_set_timeout(tc, 5 + QUICK_S + MARGIN_S);
