@@ -17,7 +17,6 @@
 #include <string.h>
 #include <poll.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <microhttpd.h>
@@ -26,6 +25,7 @@
 #include <openssl/hmac.h>
 
 #include "common/buf.h"
+#include "common/clock.h"
 #include "docker/client.h"
 #include "docker/system.h"
 
@@ -380,24 +380,14 @@ static struct conn *conn_of(struct MHD_Connection *c)
         return i ? i->socket_context : NULL;
 }
 
-static long ms_since(const struct timespec *t0)
-{
-        struct timespec t;
-
-        clock_gettime(CLOCK_MONOTONIC, &t);
-        return (t.tv_sec - t0->tv_sec) * 1000L + (t.tv_nsec - t0->tv_nsec) / 1000000L;
-}
-
 /* Stop writing, then read fd dry until EOF, an error or LINGER_MS. */
 static void linger(int fd)
 {
+        long end = berth_mono_ms() + LINGER_MS, left;
         char sink[16384];
-        struct timespec t0;
-        long left;
 
-        clock_gettime(CLOCK_MONOTONIC, &t0);
         shutdown(fd, SHUT_WR);
-        while ((left = LINGER_MS - ms_since(&t0)) > 0) {
+        while ((left = end - berth_mono_ms()) > 0) {
                 struct pollfd p = {.fd = fd, .events = POLLIN};
                 ssize_t n;
 

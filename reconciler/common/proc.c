@@ -9,18 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
+
 extern char **environ;
-
-static long mono_ms(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
 
 /* environ plus extra: a malloc'd vector of borrowed strings. */
 static char **env_build(const char *const *extra)
@@ -61,7 +54,7 @@ int proc_run(int *exit_code, const struct proc_options *o, struct berth_err *err
         posix_spawn_file_actions_t fa;
         int outp[2] = {-1, -1}, errp[2] = {-1, -1}, status = 0, r = 0, rc, open_fds;
         struct pollfd pf[3];
-        long deadline = o->timeout_ms > 0 ? mono_ms() + o->timeout_ms : 0;
+        long deadline = o->timeout_ms > 0 ? berth_mono_ms() + o->timeout_ms : 0;
         char **envp = env_build(o->extra_env);
         pid_t pid = -1;
 
@@ -96,7 +89,7 @@ int proc_run(int *exit_code, const struct proc_options *o, struct berth_err *err
         pf[2] = (struct pollfd){.fd = o->cancel_fd > 0 ? o->cancel_fd : -1, .events = POLLIN};
         open_fds = 2;
         while (open_fds) {
-                long wait = deadline ? deadline - mono_ms() : -1;
+                long wait = deadline ? deadline - berth_mono_ms() : -1;
                 int i;
 
                 if (deadline && wait <= 0) {

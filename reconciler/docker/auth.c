@@ -17,6 +17,7 @@
 #include <openssl/evp.h>
 
 #include "common/buf.h"
+#include "common/clock.h"
 
 #define HELPER_PREFIX "docker-credential-"
 
@@ -576,14 +577,6 @@ static int path_find(char *buf, size_t size, const char *prog)
         }
 }
 
-static long elapsed_ms(const struct timespec *start)
-{
-        struct timespec now;
-
-        clock_gettime(CLOCK_MONOTONIC, &now);
-        return (long)(now.tv_sec - start->tv_sec) * 1000 + (now.tv_nsec - start->tv_nsec) / 1000000;
-}
-
 static void close_fd(int *fd)
 {
         if (*fd >= 0)
@@ -613,8 +606,9 @@ struct helper_run {
         struct berth_buf out, errout;
 };
 
-/* Wait for pid until deadline_ms after start; 0, or -1 on timeout. */
-static int wait_child(pid_t pid, int *status, const struct timespec *start, long timeout_ms)
+/* Wait for pid until timeout_ms after start_ms (berth_mono_ms()); 0, or -1
+ * on timeout. */
+static int wait_child(pid_t pid, int *status, long start_ms, long timeout_ms)
 {
         const struct timespec tick = {0, 10 * 1000 * 1000};
         pid_t w;
@@ -623,7 +617,7 @@ static int wait_child(pid_t pid, int *status, const struct timespec *start, long
                 w = waitpid(pid, status, WNOHANG);
                 if (w == pid || (w < 0 && errno != EINTR))
                         return 0;
-                if (elapsed_ms(start) >= timeout_ms)
+                if (berth_mono_ms() - start_ms >= timeout_ms)
                         return -1;
                 nanosleep(&tick, NULL);
         }
@@ -646,13 +640,12 @@ static int helper_exec(struct helper_run *run, const char *exe, const char *inpu
         struct berth_buf *const bufs[2] = {&run->out, &run->errout};
         int r = 0, exec_errno = 0, n_open, i, reaped = 0;
         size_t len = strlen(input);
-        struct timespec start;
+        long start = berth_mono_ms();
         struct pollfd pfd[2];
         char chunk[4096];
         pid_t pid = -1;
         ssize_t n;
 
-        clock_gettime(CLOCK_MONOTONIC, &start);
         if (len >= PIPE_BUF)
                 return berth_err_set(err, BERTH_EINVALID, "server address too long for '%s'",
                                      run->name);
@@ -699,7 +692,7 @@ static int helper_exec(struct helper_run *run, const char *exe, const char *inpu
         close_fd(&ep[1]);
         close_fd(&xp[1]);
         for (;;) {
-                long left = timeout_ms - elapsed_ms(&start);
+                long left = timeout_ms - (berth_mono_ms() - start);
 
                 n_open = 0;
                 for (i = 0; i < 2; i++) {
@@ -740,7 +733,7 @@ static int helper_exec(struct helper_run *run, const char *exe, const char *inpu
                         }
                 }
         }
-        if (wait_child(pid, &run->status, &start, timeout_ms) < 0) {
+        if (wait_child(pid, &run->status, start, timeout_ms) < 0) {
                 r = helper_timeout(run, timeout_ms, err);
                 goto out;
         }
