@@ -499,9 +499,11 @@ static enum MHD_Result serve(void *cls, struct MHD_Connection *c, const char *ur
 
         (void)version;
         r = route(cls, c, url, method, data, size, ctx);
-        k = conn_of(c);
-        if (k && head && !*ctx && body_announced(c))
-                k->linger = true; /* answered (or refused) without reading the body */
+        if (head && !*ctx && body_announced(c)) { /* answered without reading the body */
+                k = conn_of(c);
+                if (k)
+                        k->linger = true;
+        }
         return r;
 }
 
