@@ -328,15 +328,13 @@ static int gates_pass(struct job *j)
 
 /* ---- containers --------------------------------------------------------- */
 
-/* A create refused because the name is taken: by a container of no scope
- * or another one (the plan saw every container of this scope), which berth
- * leaves alone.  Say what to do. */
+/* A create refused with BERTH_ECONFLICT: the name is taken (container.h),
+ * by a container of no scope or another one (the plan saw every container
+ * of this scope), which berth leaves alone.  Say what to do. */
 static void name_taken_advice(struct job *j)
 {
         char was[sizeof(j->err.msg)];
 
-        if (!strstr(j->err.msg, "is already in use"))
-                return;
         snprintf(was, sizeof(was), "%s", j->err.msg);
         snprintf(j->err.msg, sizeof(j->err.msg),
                  "%s, which is not berth's in scope '%s' (remove or rename that container, or "

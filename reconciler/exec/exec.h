@@ -29,10 +29,11 @@
  *                          or by an inspect when it has none), remove;
  *   network/volume remove  remove (already gone counts as done).
  * Gates (depends_on): started waits until the container has run (running,
- * or exited; one an op of this run started has, without asking); healthy until its healthcheck says
- * healthy, failing at unhealthy, at an exit, or when it has no healthcheck; completed until it
- * exits, failing on a non-zero code.  Gates and the start-first monitor
- * give up after their timeout with a message naming the container.
+ * or exited; one an op of this run started has, without asking); healthy
+ * until its healthcheck says healthy, failing at unhealthy, at an exit, or
+ * when it has no healthcheck; completed until it exits, failing on a
+ * non-zero code.  Gates and the start-first monitor give up after their
+ * timeout with a message naming the container.
  *
  * A failed (or rolled back, or skipped) operation skips every operation
  * that waits for it, and nothing else.  When *stop becomes non-zero (a
