@@ -867,12 +867,15 @@ static void services(struct nz *z, const struct doc_node *n)
         if (!n || doc_scalar_is_null(n) || !nz_is_map(z, n, "services"))
                 return;
         z->services = n;
-        for (i = 0; i < n->map.n && !z->nomem; i++) {
-                if (!(v = nz_grow(z, z->p->services, z->p->nservices, sizeof(*v))))
-                        return;
-                z->p->services = v;
+        if (!n->map.n)
+                return;
+        /* The count is known: one array (a service is 800 bytes, and the
+         * doubling of nz_grow() would leave fresh pages behind). */
+        if (!(v = nz_check(z, berth_arena_alloc(z->a, n->map.n * sizeof(*v)))))
+                return;
+        z->p->services = v;
+        for (i = 0; i < n->map.n && !z->nomem; i++)
                 nz_service(z, &v[z->p->nservices++], &n->map.v[i]);
-        }
 }
 
 static void duplicate_project(struct nz *z, struct model_state *st, const struct doc_node *root)
