@@ -247,6 +247,18 @@ static void labels_copy(struct actual_container *c, struct reader *rd, const jso
         qsort(c->labels, c->nlabels, sizeof(*c->labels), label_cmp);
 }
 
+/* Label key's value as labels_copy() copied it, "" when missing: the
+ * berth labels are read from there, not copied twice (berth.applied is
+ * most of a container's bytes). */
+static const char *label_copied(const struct actual_container *c, const char *key)
+{
+        const struct actual_label want = {.key = key}, *l;
+
+        l = c->nlabels ? bsearch(&want, c->labels, c->nlabels, sizeof(*c->labels), label_cmp)
+                       : NULL;
+        return l ? l->value : "";
+}
+
 /* The container's own name from Names (links add "/other/alias" names):
  * the first one with no '/' after the leading one, else the first. */
 static int container_name(const char **out, struct reader *rd, const json_t *entry,
@@ -358,22 +370,22 @@ static int container_read(struct actual_container *c, int *keep, struct reader *
         *keep = 1;
         c->id = str(rd, id);
         c->name = str(rd, name);
-        c->project = str(rd, label_get(labels, BERTH_LABEL_PROJECT));
-        c->service = str(rd, label_get(labels, BERTH_LABEL_SERVICE));
+        labels_copy(c, rd, labels);
+        c->project = label_copied(c, BERTH_LABEL_PROJECT);
+        c->service = label_copied(c, BERTH_LABEL_SERVICE);
         c->replica = replica_parse(label_get(labels, BERTH_LABEL_REPLICA));
-        c->config_hash = str(rd, label_get(labels, BERTH_LABEL_CONFIG_HASH));
-        c->applied = str(rd, label_get(labels, BERTH_LABEL_APPLIED));
-        c->source = str(rd, label_get(labels, BERTH_LABEL_SOURCE));
-        c->revision = str(rd, label_get(labels, BERTH_LABEL_REVISION));
+        c->config_hash = label_copied(c, BERTH_LABEL_CONFIG_HASH);
+        c->applied = label_copied(c, BERTH_LABEL_APPLIED);
+        c->source = label_copied(c, BERTH_LABEL_SOURCE);
+        c->revision = label_copied(c, BERTH_LABEL_REVISION);
         temp = label_get(labels, BERTH_LABEL_TEMP);
         c->temp = temp && !strcmp(temp, name); /* renamed when the update finished */
-        c->depends_on = str(rd, label_get(labels, BERTH_LABEL_DEPENDS_ON));
+        c->depends_on = label_copied(c, BERTH_LABEL_DEPENDS_ON);
         c->image = str(rd, image);
         c->image_id = str(rd, image_id);
         c->state = state_parse(state);
         c->exit_code = observe_parse_exit_code(status);
         c->health = observe_parse_health(status);
-        labels_copy(c, rd, labels);
         if ((r = container_ports(c, rd, entry, where)) < 0)
                 return r;
         return container_networks(c, rd, entry, where);
