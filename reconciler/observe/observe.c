@@ -252,11 +252,9 @@ static void labels_copy(struct actual_container *c, struct reader *rd, const jso
  * most of a container's bytes). */
 static const char *label_copied(const struct actual_container *c, const char *key)
 {
-        const struct actual_label want = {.key = key}, *l;
+        const char *v = actual_container_label(c, key);
 
-        l = c->nlabels ? bsearch(&want, c->labels, c->nlabels, sizeof(*c->labels), label_cmp)
-                       : NULL;
-        return l ? l->value : "";
+        return v ? v : "";
 }
 
 /* The container's own name from Names (links add "/other/alias" names):
