@@ -167,6 +167,11 @@ static void serve(void *ud, int cfd)
                 snprintf(head + strlen(head), sizeof(head) - strlen(head),
                          "Content-Length: %zu\r\n", body_len);
         snprintf(head + strlen(head), sizeof(head) - strlen(head), "Connection: close\r\n\r\n");
+        /* Gone before the answer is out: a connection berth opens once it
+         * has read the answer must find no socket (after the send, it
+         * could still get in first). */
+        if (r->gone)
+                unlink(bt_server_host(fe->server) + strlen("unix://"));
         bt_send_all(cfd, head, strlen(head));
         if (r->chunks_ms)
                 stream_send(fe, cfd, r);
@@ -174,8 +179,6 @@ static void serve(void *ud, int cfd)
                 bt_send_all(cfd, r->body, (size_t)r->truncate_at);
         else if (body_len)
                 bt_send_all(cfd, r->body, body_len);
-        if (r->gone)
-                unlink(bt_server_host(fe->server) + strlen("unix://"));
 }
 
 struct fake_engine *fake_engine_start(const struct fake_route *routes, size_t n)

@@ -38,7 +38,7 @@ struct fake_route {
                          * the connection open (until the server stops) */
         unsigned times; /* > 0: answer this many matching requests, then
                          * leave them to the routes after this one */
-        int gone;       /* after this answer the socket's path is removed: every
+        int gone;       /* the socket's path is removed before this answer goes: every
                          * later connection fails (no socket), as when the
                          * engine stops */
 };
