@@ -869,7 +869,7 @@ static void services(struct nz *z, const struct doc_node *n)
         z->services = n;
         if (!n->map.n)
                 return;
-        /* The count is known: one array (a service is 800 bytes, and the
+        /* The count is known: one array (a model_service is over 800 bytes, and the
          * doubling of nz_grow() would leave fresh pages behind). */
         if (!(v = nz_check(z, berth_arena_alloc(z->a, n->map.n * sizeof(*v)))))
                 return;
